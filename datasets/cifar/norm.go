@@ -12,7 +12,7 @@ type Norm struct {
 
 // Stats returns the per-channel mean and (population) standard deviation
 // of the pixels of s, scaled to [0, 1]. Compute it on the training split
-// and use it for every split. Channels with zero spread get Std 1.
+// and use it for every split. Channels with (numerically) zero spread get Std 1.
 func Stats(s *Split) Norm {
 	var sum, sq [Channels]float64
 	for i := range s.Len() {
@@ -38,7 +38,9 @@ func Stats(s *Split) Norm {
 		v := sq[c]/cnt/(255*255) - m*m
 		n.Mean[c] = float32(m)
 		n.Std[c] = float32(math.Sqrt(math.Max(v, 0)))
-		if n.Std[c] == 0 {
+		// A constant channel's variance comes out as rounding noise
+		// around 0; treat anything below 1e-6 of the range as 0.
+		if n.Std[c] < 1e-6 {
 			n.Std[c] = 1
 		}
 	}
