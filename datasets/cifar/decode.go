@@ -10,16 +10,25 @@ func Decode(kind Kind, data []byte) (*Split, error) {
 	if err := kind.valid(); err != nil {
 		return nil, err
 	}
+	s, err := decode(kind, data)
+	if err != nil {
+		return nil, fmt.Errorf("cifar: %w", err)
+	}
+	return s, nil
+}
+
+// decode is Decode for a valid kind, with errors that do not name the package.
+func decode(kind Kind, data []byte) (*Split, error) {
 	rs := kind.RecordSize()
 	if len(data) == 0 {
-		return nil, fmt.Errorf("cifar: empty file: %w", ErrSize)
+		return nil, fmt.Errorf("empty file: %w", ErrSize)
 	}
 	if len(data)%rs != 0 {
 		if o := kind.other(); len(data)%o.RecordSize() == 0 {
-			return nil, fmt.Errorf("cifar: %d bytes are %d records of %d bytes, the %v layout, not %v: %w",
+			return nil, fmt.Errorf("%d bytes are %d records of %d bytes, the %v layout, not %v: %w",
 				len(data), len(data)/o.RecordSize(), o.RecordSize(), o, kind, ErrWrongKind)
 		}
-		return nil, fmt.Errorf("cifar: %d bytes are not a whole number of %d-byte %v records (truncated or corrupt, %d bytes left over): %w",
+		return nil, fmt.Errorf("%d bytes are not a whole number of %d-byte %v records (truncated or corrupt, %d bytes left over): %w",
 			len(data), rs, kind, len(data)%rs, ErrSize)
 	}
 	n := len(data) / rs
@@ -39,7 +48,7 @@ func Decode(kind Kind, data []byte) (*Split, error) {
 		if kind == CIFAR100 {
 			coarse := int(rec[0])
 			if coarse >= 20 {
-				return nil, fmt.Errorf("cifar: record %d: coarse label %d, want 0…19: %w", i, coarse, ErrLabel)
+				return nil, fmt.Errorf("record %d: coarse label %d, want 0…19: %w", i, coarse, ErrLabel)
 			}
 			s.Coarse[i] = coarse
 			fine = int(rec[1])
@@ -47,7 +56,7 @@ func Decode(kind Kind, data []byte) (*Split, error) {
 			fine = int(rec[0])
 		}
 		if fine >= classes {
-			return nil, fmt.Errorf("cifar: record %d: label %d, want 0…%d for %v: %w", i, fine, classes-1, kind, ErrLabel)
+			return nil, fmt.Errorf("record %d: label %d, want 0…%d for %v: %w", i, fine, classes-1, kind, ErrLabel)
 		}
 		s.Labels[i] = fine
 		s.Index[i] = i

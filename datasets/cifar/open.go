@@ -47,10 +47,10 @@ func Open(dir string, kind Kind) (*Data, error) {
 	}
 	folder := filepath.Join(dir, kind.Folder())
 	if isDir(folder) {
-		return openFolder(folder, kind)
+		return openFolder(folder, kind, folder)
 	}
 	if exists(filepath.Join(dir, kind.TestFile())) {
-		return openFolder(dir, kind)
+		return openFolder(dir, kind, dir)
 	}
 	if archive := filepath.Join(dir, kind.ArchiveName()); exists(archive) {
 		return openArchiveFile(archive, kind)
@@ -72,27 +72,29 @@ func exists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 func isDir(p string) bool { st, err := os.Stat(p); return err == nil && st.IsDir() }
 
-// openFolder reads the batch files of kind from folder.
-func openFolder(folder string, kind Kind) (*Data, error) {
+// openFolder reads the batch files of kind from folder; errors name the
+// files as if folder were called label.
+func openFolder(folder string, kind Kind, label string) (*Data, error) {
 	read := func(name string) (*Split, error) {
 		p := filepath.Join(folder, name)
+		shown := strings.TrimSuffix(label, "/") + "/" + name
 		b, err := os.ReadFile(p)
 		if errors.Is(err, fs.ErrNotExist) {
 			if o := kind.other(); exists(filepath.Join(folder, o.TestFile())) {
-				return nil, fmt.Errorf("cifar: %s holds %v files (%s), but %v was asked for: %w", folder, o, o.TestFile(), kind, ErrWrongKind)
+				return nil, fmt.Errorf("cifar: %s holds %v files (%s), but %v was asked for: %w", label, o, o.TestFile(), kind, ErrWrongKind)
 			}
-			return nil, fmt.Errorf("cifar: %s: %w", p, ErrMissing)
+			return nil, fmt.Errorf("cifar: %s: %w", shown, ErrMissing)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("cifar: read %s: %w", p, err)
+			return nil, fmt.Errorf("cifar: read %s: %w", shown, err)
 		}
-		s, err := Decode(kind, b)
+		s, err := decode(kind, b)
 		if err != nil {
-			return nil, fmt.Errorf("cifar: %s: %w", p, err)
+			return nil, fmt.Errorf("cifar: %s: %w", shown, err)
 		}
 		return s, nil
 	}
-	d := &Data{Kind: kind, Source: folder}
+	d := &Data{Kind: kind, Source: label}
 	for _, name := range kind.TrainFiles() {
 		s, err := read(name)
 		if err != nil {
@@ -113,9 +115,9 @@ func openArchiveFile(p string, kind Kind) (*Data, error) {
 		return nil, fmt.Errorf("cifar: %w", err)
 	}
 	defer f.Close()
-	d, err := OpenArchive(f, kind)
+	d, err := openArchive(f, kind, p)
 	if err != nil {
-		return nil, fmt.Errorf("cifar: %s: %w", p, err)
+		return nil, err
 	}
 	d.Source = p
 	return d, nil
@@ -128,19 +130,24 @@ func OpenArchive(r io.Reader, kind Kind) (*Data, error) {
 	if err := kind.valid(); err != nil {
 		return nil, err
 	}
+	return openArchive(r, kind, "archive")
+}
+
+// openArchive is OpenArchive; errors name the archive label.
+func openArchive(r io.Reader, kind Kind, label string) (*Data, error) {
 	files, err := readArchive(r, kind)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("cifar: %s: %w", label, err)
 	}
 	d := &Data{Kind: kind}
 	get := func(name string) (*Split, error) {
 		b, ok := files[name]
 		if !ok {
-			return nil, fmt.Errorf("cifar: archive has no %s/%s: %w", kind.Folder(), name, ErrMissing)
+			return nil, fmt.Errorf("cifar: %s has no %s/%s: %w", label, kind.Folder(), name, ErrMissing)
 		}
-		s, err := Decode(kind, b)
+		s, err := decode(kind, b)
 		if err != nil {
-			return nil, fmt.Errorf("cifar: %s/%s: %w", kind.Folder(), name, err)
+			return nil, fmt.Errorf("cifar: %s: %s/%s: %w", label, kind.Folder(), name, err)
 		}
 		return s, nil
 	}
@@ -163,7 +170,7 @@ func OpenArchive(r io.Reader, kind Kind) (*Data, error) {
 func readArchive(r io.Reader, kind Kind) (map[string][]byte, error) {
 	zr, err := gzip.NewReader(r)
 	if err != nil {
-		return nil, fmt.Errorf("cifar: archive: %w", err)
+		return nil, err
 	}
 	tr := tar.NewReader(zr)
 	files := map[string][]byte{}
@@ -174,7 +181,7 @@ func readArchive(r io.Reader, kind Kind) (map[string][]byte, error) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("cifar: archive: %w", err)
+			return nil, err
 		}
 		dir, name := path.Split(strings.TrimPrefix(path.Clean(h.Name), "./"))
 		dir = strings.TrimSuffix(dir, "/")
@@ -188,19 +195,19 @@ func readArchive(r io.Reader, kind Kind) (map[string][]byte, error) {
 		// anything far larger rather than allocate it.
 		const maxFile = 64 << 20
 		if h.Size > maxFile {
-			return nil, fmt.Errorf("cifar: archive: %s is %d bytes, more than any CIFAR file: %w", h.Name, h.Size, ErrSize)
+			return nil, fmt.Errorf("%s is %d bytes, more than any CIFAR file: %w", h.Name, h.Size, ErrSize)
 		}
 		b, err := io.ReadAll(tr)
 		if err != nil {
-			return nil, fmt.Errorf("cifar: archive: %s: %w", h.Name, err)
+			return nil, fmt.Errorf("%s: %w", h.Name, err)
 		}
 		files[name] = b
 	}
 	if _, err := io.Copy(io.Discard, zr); err != nil {
-		return nil, fmt.Errorf("cifar: archive: %w", err)
+		return nil, err
 	}
 	if len(files) == 0 && sawOther {
-		return nil, fmt.Errorf("cifar: archive holds %s, which is %v, but %v was asked for: %w",
+		return nil, fmt.Errorf("it holds %s, which is %v, but %v was asked for: %w",
 			kind.other().Folder(), kind.other(), kind, ErrWrongKind)
 	}
 	return files, nil
