@@ -7,9 +7,9 @@ import (
 
 // Image geometry shared by CIFAR-10 and CIFAR-100.
 const (
-	Channels   = 3                        // red, green, blue planes
-	Height     = 32                       // rows per plane
-	Width      = 32                       // columns per plane
+	Channels   = 3                         // red, green, blue planes
+	Height     = 32                        // rows per plane
+	Width      = 32                        // columns per plane
 	ImageBytes = Channels * Height * Width // 3,072 pixel bytes per record
 )
 
