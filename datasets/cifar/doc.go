@@ -39,6 +39,8 @@
 // errors.Is: ErrNotFound (no data where it was looked for), ErrMissing (a
 // batch file is missing), ErrSize (truncated or odd-sized file), ErrLabel
 // (label out of range), ErrWrongKind (CIFAR-100 data where CIFAR-10 was
-// asked for, or the reverse) and ErrChecksum (a download or file does not
-// match its recorded sum). Downloads never leave a partial data set behind.
+// asked for, or the reverse), ErrChecksum (a download or file does not
+// match its recorded sum) and ErrStalled (a download received nothing for
+// too long); an HTTP status other than 200 is a *StatusError. Downloads
+// never leave a partial data set behind, and files are written atomically.
 package cifar

@@ -51,6 +51,16 @@ func (s *Split) WriteLabels(w io.Writer) error {
 	return nil
 }
 
+// SaveLabels writes the labels of s as WriteLabels does to the file p,
+// atomically (temporary file, fsync, rename).
+func (s *Split) SaveLabels(p string) error {
+	var b strings.Builder
+	if err := s.WriteLabels(&b); err != nil {
+		return err
+	}
+	return writeFileAtomic(p, []byte(b.String()))
+}
+
 // ReadLabels reads what WriteLabels wrote.
 func ReadLabels(r io.Reader) (index, clean, labels []int, err error) {
 	sc := bufio.NewScanner(r)

@@ -3,6 +3,8 @@ package cifar
 import (
 	"bytes"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -139,6 +141,18 @@ func TestWriteReadLabels(t *testing.T) {
 	}
 	if !equalInts(idx, s.Index) || !equalInts(clean, s.Clean) || !equalInts(labels, s.Labels) {
 		t.Error("labels changed in a round trip")
+	}
+	p := filepath.Join(t.TempDir(), "labels.csv")
+	if err := s.SaveLabels(p); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, _, labels, err := ReadLabels(f); err != nil || !equalInts(labels, s.Labels) {
+		t.Errorf("SaveLabels round trip: %v", err)
 	}
 	for _, bad := range []string{"", "x\n", "index,clean,label\n1,2\n", "index,clean,label\n1,a,3\n"} {
 		if _, _, _, err := ReadLabels(strings.NewReader(bad)); err == nil {
