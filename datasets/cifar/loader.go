@@ -49,8 +49,11 @@ type Batch struct {
 	// Images holds Len() images of Channels×Height×Width float32 values
 	// (NCHW): pixel/255, then normalised by Loader.Norm if set.
 	Images []float32
-	// Labels holds the label of each image (Split.Labels).
+	// Labels holds the label of each image (Split.Labels, noisy under
+	// label noise).
 	Labels []int
+	// Clean holds the clean label of each image (Split.Clean).
+	Clean []int
 	// Index holds the position of each image in Loader.Split.
 	Index []int
 }
@@ -138,6 +141,7 @@ func (l *Loader) Epoch(ctx context.Context, epoch, start int) (*Iter, error) {
 		it.free <- &Batch{
 			Images: make([]float32, 0, l.BatchSize*ImageBytes),
 			Labels: make([]int, 0, l.BatchSize),
+			Clean:  make([]int, 0, l.BatchSize),
 			Index:  make([]int, 0, l.BatchSize),
 		}
 	}
@@ -192,12 +196,13 @@ func (l *Loader) fill(b *Batch, epoch, pos int, idx []int, t *lut) {
 	b.Epoch, b.Pos = epoch, pos
 	b.Images = b.Images[:n*ImageBytes]
 	b.Labels = b.Labels[:n]
+	b.Clean = b.Clean[:n]
 	b.Index = b.Index[:n]
 	s := l.Split
 	if !l.Augment {
 		for k, i := range idx {
 			augment(b.Images[k*ImageBytes:(k+1)*ImageBytes], s.Image(i), pad, pad, false, t)
-			b.Labels[k], b.Index[k] = s.Labels[i], i
+			b.Labels[k], b.Clean[k], b.Index[k] = s.Labels[i], s.Clean[i], i
 		}
 		return
 	}
@@ -205,7 +210,7 @@ func (l *Loader) fill(b *Batch, epoch, pos int, idx []int, t *lut) {
 	for k, i := range idx {
 		dy, dx, flip := r.IntN(2*pad+1), r.IntN(2*pad+1), r.Uint64()&1 == 1
 		augment(b.Images[k*ImageBytes:(k+1)*ImageBytes], s.Image(i), dy, dx, flip, t)
-		b.Labels[k], b.Index[k] = s.Labels[i], i
+		b.Labels[k], b.Clean[k], b.Index[k] = s.Labels[i], s.Clean[i], i
 	}
 }
 

@@ -23,6 +23,7 @@ func collect(t *testing.T, l *Loader, epoch, start int) []Batch {
 			Pos:    b.Pos,
 			Images: append([]float32(nil), b.Images...),
 			Labels: append([]int(nil), b.Labels...),
+			Clean:  append([]int(nil), b.Clean...),
 			Index:  append([]int(nil), b.Index...),
 		})
 	}
@@ -37,7 +38,7 @@ func equalBatches(a, b []Batch) bool {
 		return false
 	}
 	for i := range a {
-		if a[i].Epoch != b[i].Epoch || a[i].Pos != b[i].Pos || !equalInts(a[i].Labels, b[i].Labels) || !equalInts(a[i].Index, b[i].Index) {
+		if a[i].Epoch != b[i].Epoch || a[i].Pos != b[i].Pos || !equalInts(a[i].Labels, b[i].Labels) || !equalInts(a[i].Clean, b[i].Clean) || !equalInts(a[i].Index, b[i].Index) {
 			return false
 		}
 		for j := range a[i].Images {
@@ -84,7 +85,10 @@ func TestLoaderPlain(t *testing.T) {
 }
 
 func TestLoaderShuffleAugment(t *testing.T) {
-	s := testSplit(t, CIFAR10, 300)
+	s, err := testSplit(t, CIFAR10, 300).WithLabelNoise(0.5, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
 	base := Loader{Split: s, BatchSize: 32, Seed: 5, Shuffle: true, Augment: true}
 	one := base
 	one.Workers = 1
@@ -97,8 +101,11 @@ func TestLoaderShuffleAugment(t *testing.T) {
 	// Every image exactly once per epoch.
 	seen := make([]int, s.Len())
 	for _, b := range e0 {
-		for _, i := range b.Index {
+		for j, i := range b.Index {
 			seen[i]++
+			if b.Labels[j] != s.Labels[i] || b.Clean[j] != s.Clean[i] {
+				t.Fatalf("image %d: labels %d/%d, want %d/%d", i, b.Labels[j], b.Clean[j], s.Labels[i], s.Clean[i])
+			}
 		}
 	}
 	for i, n := range seen {
