@@ -25,8 +25,8 @@ func decode(kind Kind, data []byte) (*Split, error) {
 	}
 	if len(data)%rs != 0 {
 		if o := kind.other(); len(data)%o.RecordSize() == 0 {
-			return nil, fmt.Errorf("%d bytes are %d records of %d bytes, the %v layout, not %v: %w",
-				len(data), len(data)/o.RecordSize(), o.RecordSize(), o, kind, ErrWrongKind)
+			return nil, fmt.Errorf("%d bytes fit the %d-byte records of %v, not the %d-byte records of %v: %w",
+				len(data), o.RecordSize(), o, rs, kind, ErrWrongKind)
 		}
 		return nil, fmt.Errorf("%d bytes are not a whole number of %d-byte %v records (truncated or corrupt, %d bytes left over): %w",
 			len(data), rs, kind, len(data)%rs, ErrSize)

@@ -94,5 +94,5 @@ func ExampleDecode() {
 	fmt.Println(err)
 	// Output:
 	// [42] [3] leopard
-	// cifar: 3074 bytes are 1 records of 3074 bytes, the cifar100 layout, not cifar10: wrong data set
+	// cifar: 3074 bytes fit the 3074-byte records of cifar100, not the 3073-byte records of cifar10: wrong data set
 }
