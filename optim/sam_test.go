@@ -103,7 +103,7 @@ func TestSAMNormalizedVsUnnormalized(t *testing.T) {
 	const lr, rho = 0.05, 0.2
 	w0 := []float64{-0.5, 1.5}
 	g := []float64{2*w0[0] + w0[1], w0[0] + 3*w0[1]} // (0.5, 4)
-	ag := []float64{2*g[0] + g[1], g[0] + 3*g[1]}     // (5, 12.5)
+	ag := []float64{2*g[0] + g[1], g[0] + 3*g[1]}    // (5, 12.5)
 	k := -lr * (rho/(math.Hypot(g[0], g[1])+guard) - rho)
 	var ws [2][]float64
 	for i, un := range []bool{false, true} {
