@@ -37,15 +37,30 @@ func sumSquares[T Float](x []T) float64 {
 // norm2 returns ‖x‖₂.
 func norm2[T Float](x []T) float64 { return math.Sqrt(sumSquares(x)) }
 
-// addScaledNorm adds a·w to g (skipped when a is 0) and returns ‖g‖₂.
+// addScaledNorm adds a·w to g (skipped when a is 0) and returns ‖g‖₂, in one pass.
 func addScaledNorm[T Float](g, w []T, a T) float64 {
-	if a != 0 {
-		w = w[:len(g)]
-		for i := range g {
-			g[i] += a * w[i]
-		}
+	if a == 0 {
+		return norm2(g)
 	}
-	return norm2(g)
+	w = w[:len(g)]
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(g); i += 4 {
+		v := g[i : i+4 : i+4]
+		u := w[i : i+4 : i+4]
+		v0, v1, v2, v3 := v[0]+a*u[0], v[1]+a*u[1], v[2]+a*u[2], v[3]+a*u[3]
+		v[0], v[1], v[2], v[3] = v0, v1, v2, v3
+		s0 += float64(v0) * float64(v0)
+		s1 += float64(v1) * float64(v1)
+		s2 += float64(v2) * float64(v2)
+		s3 += float64(v3) * float64(v3)
+	}
+	for ; i < len(g); i++ {
+		v := g[i] + a*w[i]
+		g[i] = v
+		s0 += float64(v) * float64(v)
+	}
+	return math.Sqrt((s0 + s1) + (s2 + s3))
 }
 
 func abs[T Float](x T) T {
@@ -90,13 +105,16 @@ func addInto[T Float](dst, x, y []T) {
 
 // addScaledRestore sets g ← g + a·w (skipped when a is 0), then w ← saved.
 func addScaledRestore[T Float](g, w, saved []T, a T) {
-	if a != 0 {
-		w = w[:len(g)]
-		for i := range g {
-			g[i] += a * w[i]
-		}
+	if a == 0 {
+		copy(w, saved)
+		return
 	}
-	copy(w, saved)
+	w = w[:len(g)]
+	saved = saved[:len(g)]
+	for i := range g {
+		g[i] += a * w[i]
+		w[i] = saved[i]
+	}
 }
 
 // accumulateRestore sets acc ← acc + (g + a·w), then w ← saved.
@@ -106,11 +124,13 @@ func accumulateRestore[T Float](acc, g, w, saved []T, a T) {
 		for i := range acc {
 			acc[i] += g[i]
 		}
-	} else {
-		w = w[:len(acc)]
-		for i := range acc {
-			acc[i] += g[i] + a*w[i]
-		}
+		copy(w, saved)
+		return
 	}
-	copy(w, saved)
+	w = w[:len(acc)]
+	saved = saved[:len(acc)]
+	for i := range acc {
+		acc[i] += g[i] + a*w[i]
+		w[i] = saved[i]
+	}
 }
