@@ -15,6 +15,26 @@ const (
 	BNEvalBoth                 // BNEval in both passes
 )
 
+var bnPolicyNames = [...]string{BNBoth: "both", BNFirst: "first", BNEvalBoth: "eval"}
+
+// String returns the policy's flag name: "both", "first" or "eval".
+func (p BNPolicy) String() string {
+	if p < BNBoth || p > BNEvalBoth {
+		return fmt.Sprintf("BNPolicy(%d)", int(p))
+	}
+	return bnPolicyNames[p]
+}
+
+// ParseBNPolicy returns the policy named by s ("both", "first" or "eval", as String writes).
+func ParseBNPolicy(s string) (BNPolicy, error) {
+	for p, name := range bnPolicyNames {
+		if s == name {
+			return BNPolicy(p), nil
+		}
+	}
+	return 0, fmt.Errorf("optim: BN policy %q, want both, first or eval: %w", s, ErrParam)
+}
+
 // normGuard is added to gradient norms before dividing by them, as davda54/sam and the
 // paper's code do (rho / (grad_norm + 1e-12)): a zero gradient gives a zero perturbation
 // instead of NaN.
@@ -50,7 +70,8 @@ const normGuard = 1e-12
 //     seeded with Seed and owned by the SAM value (see State).
 //
 // The zero value of every field but Base is valid. Buffers are allocated on the first
-// active step and reused; Step does not allocate in steady state.
+// active step and reused; Step does not allocate in steady state. A SAM is not safe for
+// concurrent use.
 type SAM[T Float] struct {
 	Base Base[T] // the optimizer that applies the descent gradient (required)
 
@@ -166,6 +187,9 @@ func (s *SAM[T]) rhoT() float64 {
 // Active reports whether the next Step makes a SAM step (ρ_t > 0 and Epoch inside the
 // window) rather than an ERM step.
 func (s *SAM[T]) Active() bool {
+	if s.Base == nil {
+		return false
+	}
 	if s.Epoch < s.FromEpoch || (s.UntilEpoch != 0 && s.Epoch >= s.UntilEpoch) {
 		return false
 	}

@@ -596,3 +596,27 @@ func TestStepAllocs(t *testing.T) {
 		})
 	}
 }
+
+func TestParseNames(t *testing.T) {
+	for _, p := range []BNPolicy{BNBoth, BNFirst, BNEvalBoth} {
+		got, err := ParseBNPolicy(p.String())
+		if err != nil || got != p {
+			t.Errorf("ParseBNPolicy(%q) = %v, %v", p.String(), got, err)
+		}
+	}
+	for _, m := range []DecayMode{DecayL2, DecayCoupled, DecayDecoupled} {
+		got, err := ParseDecayMode(m.String())
+		if err != nil || got != m {
+			t.Errorf("ParseDecayMode(%q) = %v, %v", m.String(), got, err)
+		}
+	}
+	if _, err := ParseBNPolicy("sometimes"); !errors.Is(err, ErrParam) {
+		t.Errorf("ParseBNPolicy(sometimes) err = %v, want ErrParam", err)
+	}
+	if _, err := ParseDecayMode("l1"); !errors.Is(err, ErrParam) {
+		t.Errorf("ParseDecayMode(l1) err = %v, want ErrParam", err)
+	}
+	if got, want := BNPolicy(9).String(), "BNPolicy(9)"; got != want {
+		t.Errorf("String() = %q, want %q", got, want)
+	}
+}
