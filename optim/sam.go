@@ -297,13 +297,21 @@ func (s *SAM[T]) micro(w []T, lo, hi int, f GradFunc[T], rho float64, l2 T, bnC,
 	if err != nil {
 		return 0, 0, 0, fmt.Errorf("optim: sam clean pass on [%d, %d): %w", lo, hi, err)
 	}
-	gn = addScaledNorm(g, w, l2)
+	fused := s.Unnormalized && !s.Adaptive && !s.Random && s.AscentSteps == 0
+	if fused {
+		// Unnormalised ascent needs no norm before perturbing: one pass does the L2
+		// term, the norm (for Stats) and w ← saved + ρ·g.
+		gn = unnormalizedPerturb(w, s.saved, g, l2, T(rho))
+	} else {
+		gn = addScaledNorm(g, w, l2)
+	}
 	if math.IsNaN(gn) || math.IsInf(gn, 0) {
 		return 0, 0, 0, fmt.Errorf("optim: sam gradient norm %v on [%d, %d): %w", gn, lo, hi, ErrNonFinite)
 	}
 
 	// Perturb: w ← saved + ε.
 	switch {
+	case fused:
 	case s.AscentSteps > 0:
 		if err := s.multiStep(w, lo, hi, f, rho, gn, l2, bnP); err != nil {
 			return 0, 0, 0, err

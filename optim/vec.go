@@ -134,3 +134,36 @@ func accumulateRestore[T Float](acc, g, w, saved []T, a T) {
 		w[i] = saved[i]
 	}
 }
+
+// unnormalizedPerturb sets g ← g + a·saved (skipped when a is 0) and w ← saved + c·g in
+// one pass and returns the new ‖g‖₂; w must hold saved on entry. g and w come out bit for
+// bit as from addScaledNorm followed by axpyInto (the norm may differ in the last bits:
+// its partial sums are grouped differently).
+func unnormalizedPerturb[T Float](w, saved, g []T, a, c T) float64 {
+	saved = saved[:len(g)]
+	w = w[:len(g)]
+	var s0, s1 float64
+	i := 0
+	for ; i+2 <= len(g); i += 2 {
+		v0, v1 := g[i], g[i+1]
+		if a != 0 {
+			v0 += a * saved[i]
+			v1 += a * saved[i+1]
+			g[i], g[i+1] = v0, v1
+		}
+		w[i] = saved[i] + T(c*v0)
+		w[i+1] = saved[i+1] + T(c*v1)
+		s0 += float64(v0) * float64(v0)
+		s1 += float64(v1) * float64(v1)
+	}
+	if i < len(g) {
+		v := g[i]
+		if a != 0 {
+			v += a * saved[i]
+			g[i] = v
+		}
+		w[i] = saved[i] + T(c*v)
+		s0 += float64(v) * float64(v)
+	}
+	return math.Sqrt(s0 + s1)
+}
