@@ -620,3 +620,34 @@ func TestParseNames(t *testing.T) {
 		t.Errorf("String() = %q, want %q", got, want)
 	}
 }
+
+func TestSAMActive(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		sam  SAM[float32]
+		want bool
+	}{
+		{"default", SAM[float32]{Rho: 0.05}, true},
+		{"rho 0", SAM[float32]{}, false},
+		{"from, before", SAM[float32]{Rho: 0.05, FromEpoch: 3, Epoch: 2}, false},
+		{"from, at", SAM[float32]{Rho: 0.05, FromEpoch: 3, Epoch: 3}, true},
+		{"until, last", SAM[float32]{Rho: 0.05, UntilEpoch: 5, Epoch: 4}, true},
+		{"until, at", SAM[float32]{Rho: 0.05, UntilEpoch: 5, Epoch: 5}, false},
+		{"rho by zero lr", SAM[float32]{Rho: 0.5, RhoByLR: true, Base: &SGD[float32]{}}, false},
+		{"rho by lr", SAM[float32]{Rho: 0.5, RhoByLR: true, Base: &SGD[float32]{LR: 0.1}}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := tc.sam
+			if s.Base == nil {
+				s.Base = &SGD[float32]{LR: 0.1}
+			}
+			if got := s.Active(); got != tc.want {
+				t.Errorf("Active() = %v, want %v", got, tc.want)
+			}
+		})
+	}
+	var s SAM[float32]
+	if s.Active() {
+		t.Error("Active() without Base = true")
+	}
+}
