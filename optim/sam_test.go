@@ -345,11 +345,21 @@ func TestSAMRandomControl(t *testing.T) {
 		gn += g[i] * g[i]
 	}
 	gn = math.Sqrt(gn)
-	for _, un := range []bool{false, true} {
-		wantNorm := 0.1 * gn / (gn + guard)
-		if un {
-			wantNorm = 0.1 * gn
-		}
+	// ASAM with η = 0.01: ‖ε‖ = ρ‖T²g‖/(‖Tg‖ + 1e-12), T = diag(|w0| + η).
+	var tg, t2g float64
+	for i := range g {
+		ti := math.Abs(w0[i]) + 0.01
+		tg += ti * ti * g[i] * g[i]
+		t2g += ti * ti * ti * ti * g[i] * g[i]
+	}
+	for _, tc := range []struct {
+		un, adaptive bool
+		wantNorm     float64
+	}{
+		{false, false, 0.1 * gn / (gn + guard)},
+		{true, false, 0.1 * gn},
+		{false, true, 0.1 * math.Sqrt(t2g) / (math.Sqrt(tg) + guard)},
+	} {
 		var eps []float64
 		f := func(p Pass, w, gr []float64) (float64, error) {
 			if p.Kind == Perturbed {
@@ -360,7 +370,8 @@ func TestSAMRandomControl(t *testing.T) {
 			}
 			return quad[float64](diag, nil)(p, w, gr)
 		}
-		s := SAM[float64]{Base: &SGD[float64]{LR: 0.01}, Rho: 0.1, Unnormalized: un, Random: true, Seed: 7}
+		s := SAM[float64]{Base: &SGD[float64]{LR: 0.01}, Rho: 0.1, Unnormalized: tc.un,
+			Adaptive: tc.adaptive, Eta: 0.01, Random: true, Seed: 7}
 		w := append([]float64(nil), w0...)
 		if _, err := s.Step(w, 1, f); err != nil {
 			t.Fatal(err)
@@ -371,11 +382,11 @@ func TestSAMRandomControl(t *testing.T) {
 			dot += eps[i] * g[i]
 		}
 		en = math.Sqrt(en)
-		if math.Abs(en-wantNorm) > 1e-14*wantNorm {
-			t.Errorf("unnormalised=%v: ‖ε‖ = %.17g, want %.17g", un, en, wantNorm)
+		if math.Abs(en-tc.wantNorm) > 1e-14*tc.wantNorm {
+			t.Errorf("%+v: ‖ε‖ = %.17g, want %.17g", tc, en, tc.wantNorm)
 		}
 		if cos := dot / (en * gn); math.Abs(cos) > 0.9 {
-			t.Errorf("unnormalised=%v: cos(ε, g) = %v, want a random direction", un, cos)
+			t.Errorf("%+v: cos(ε, g) = %v, want a random direction", tc, cos)
 		}
 	}
 
