@@ -175,6 +175,9 @@ func (o *SGD[T]) checkLen(n int) error {
 // λ·w under DecayL2). It adds λ·w itself under DecayCoupled and shrinks w under
 // DecayDecoupled. grad is not modified.
 func (o *SGD[T]) Update(w, grad []T) error {
+	if err := o.Validate(); err != nil {
+		return err
+	}
 	if len(grad) != len(w) {
 		return fmt.Errorf("optim: len(grad) is %d, len(w) is %d: %w", len(grad), len(w), ErrSize)
 	}
