@@ -94,29 +94,27 @@ func (b *Backend[T]) Gemm(transA, transB bool, m, n, k int, alpha T, a, bb graph
 	if transB {
 		ldb = k
 	}
-	gemm(b.par(), transA, transB, m, n, k, alpha, s[T](a), lda, s[T](bb), ldb, beta, s[T](c), n)
+	Gemm(b.par(), transA, transB, m, n, k, alpha, s[T](a), lda, s[T](bb), ldb, beta, s[T](c), n)
 }
-
-func toShape(p graph.ConvShape) shape { return shape(p) }
 
 // ConvWorkspaceLen is the scratch the Conv2d kernels need.
 func (b *Backend[T]) ConvWorkspaceLen(p graph.ConvShape) int {
-	return convWorkspaceLen(toShape(p), b.par())
+	return toParams(p).WorkspaceLen(b.par())
 }
 
 // Conv2dForward sets y = x ⋆ w.
 func (b *Backend[T]) Conv2dForward(p graph.ConvShape, x, w, y, work graph.Buffer) {
-	convForward(b.par(), toShape(p), s[T](x), s[T](w), s[T](y), s[T](work))
+	Conv2dForward(b.par(), toParams(p), s[T](x), s[T](w), s[T](y), s[T](work))
 }
 
 // Conv2dBackwardData sets dx from dy.
 func (b *Backend[T]) Conv2dBackwardData(p graph.ConvShape, w, dy, dx, work graph.Buffer) {
-	convBackwardData(b.par(), toShape(p), s[T](w), s[T](dy), s[T](dx), s[T](work))
+	Conv2dBackwardData(b.par(), toParams(p), s[T](w), s[T](dy), s[T](dx), s[T](work))
 }
 
 // Conv2dBackwardFilter sets dw from x and dy.
 func (b *Backend[T]) Conv2dBackwardFilter(p graph.ConvShape, x, dy, dw, work graph.Buffer) {
-	convBackwardFilter(b.par(), toShape(p), s[T](x), s[T](dy), s[T](dw), s[T](work))
+	Conv2dBackwardFilter(b.par(), toParams(p), s[T](x), s[T](dy), s[T](dw), s[T](work))
 }
 
 // ReLU sets y = max(x, 0).
@@ -146,7 +144,7 @@ func (b *Backend[T]) ReLUBackward(y, dy, dx graph.Buffer) {
 func (b *Backend[T]) Moments(outer, rows, inner int, x graph.Buffer, eps float64, mean, variance, invStd graph.Buffer) {
 	xs, ms, vs, is := s[T](x), s[T](mean), s[T](variance), s[T](invStd)
 	cnt := float64(outer * inner)
-	parallel(b.par(), rows, func(_, lo, hi int) {
+	parallelRange(b.par(), rows, func(_, lo, hi int) {
 		for r := lo; r < hi; r++ {
 			var sum float64
 			for o := 0; o < outer; o++ {
@@ -188,7 +186,7 @@ func statIndex(n, c, channels, groups int) int {
 // Normalize sets y = (x − mean)·invStd·scale[c] + bias[c].
 func (b *Backend[T]) Normalize(n, c, hw, groups int, x, mean, invStd, scale, bias, y graph.Buffer) {
 	xs, ms, is, sc, bs, ys := s[T](x), s[T](mean), s[T](invStd), s[T](scale), s[T](bias), s[T](y)
-	parallel(b.par(), n*c, func(_, lo, hi int) {
+	parallelRange(b.par(), n*c, func(_, lo, hi int) {
 		for nc := lo; nc < hi; nc++ {
 			ch := nc % c
 			k := statIndex(nc/c, ch, c, groups)
@@ -205,7 +203,7 @@ func (b *Backend[T]) Normalize(n, c, hw, groups int, x, mean, invStd, scale, bia
 // NormScaleGrad sets dscale[c] = Σ dy·x̂.
 func (b *Backend[T]) NormScaleGrad(n, c, hw, groups int, x, mean, invStd, dy, dscale graph.Buffer) {
 	xs, ms, is, dys, ds := s[T](x), s[T](mean), s[T](invStd), s[T](dy), s[T](dscale)
-	parallel(b.par(), c, func(_, lo, hi int) {
+	parallelRange(b.par(), c, func(_, lo, hi int) {
 		for ch := lo; ch < hi; ch++ {
 			var acc float64
 			for i := 0; i < n; i++ {
@@ -226,7 +224,7 @@ func (b *Backend[T]) NormScaleGrad(n, c, hw, groups int, x, mean, invStd, dy, ds
 // ChannelSum sets db[c] = Σ_{n,hw} dy.
 func (b *Backend[T]) ChannelSum(n, c, hw int, dy, db graph.Buffer) {
 	dys, ds := s[T](dy), s[T](db)
-	parallel(b.par(), c, func(_, lo, hi int) {
+	parallelRange(b.par(), c, func(_, lo, hi int) {
 		for ch := lo; ch < hi; ch++ {
 			var acc float64
 			for i := 0; i < n; i++ {
@@ -244,7 +242,7 @@ func (b *Backend[T]) ChannelSum(n, c, hw int, dy, db graph.Buffer) {
 func (b *Backend[T]) BatchNormBackward(n, c, hw int, batch bool, x, mean, invStd, scale, dy, dscale, dbias, dx graph.Buffer) {
 	xs, ms, is, sc, dys, dsc, dbs, dxs := s[T](x), s[T](mean), s[T](invStd), s[T](scale), s[T](dy), s[T](dscale), s[T](dbias), s[T](dx)
 	m := T(n * hw)
-	parallel(b.par(), n*c, func(_, lo, hi int) {
+	parallelRange(b.par(), n*c, func(_, lo, hi int) {
 		for nc := lo; nc < hi; nc++ {
 			ch := nc % c
 			off := nc * hw
@@ -272,7 +270,7 @@ func (b *Backend[T]) GroupNormBackward(n, c, hw, groups int, x, mean, invStd, sc
 	xs, ms, is, sc, dys, dxs := s[T](x), s[T](mean), s[T](invStd), s[T](scale), s[T](dy), s[T](dx)
 	cg := c / groups
 	m := float64(cg * hw)
-	parallel(b.par(), n*groups, func(_, lo, hi int) {
+	parallelRange(b.par(), n*groups, func(_, lo, hi int) {
 		for k := lo; k < hi; k++ {
 			mu, istd := float64(ms[k]), float64(is[k])
 			base := k * cg * hw // (n·G+g)·(C/G)·HW = offset of channel g·cg of sample n

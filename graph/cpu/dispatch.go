@@ -1,23 +1,35 @@
 package cpu
 
-// The backend calls the GEMM and convolution kernels only through these
-// functions, so that swapping the naive loops for the optimised kernels of
-// gemm*.go and conv*.go touches this file alone.
+import (
+	"sync"
 
-func gemm[T Float](par int, transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
-	naiveGemm(par, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	"github.com/samtrain/samtrain/graph"
+)
+
+// parallelRange runs f(w, lo, hi) over [0, n) split into at most par
+// contiguous chunks, worker w getting chunk w.
+func parallelRange(par, n int, f func(w, lo, hi int)) {
+	par = max(1, min(par, n))
+	if par <= 1 {
+		if n > 0 {
+			f(0, 0, n)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	chunk := (n + par - 1) / par
+	for w := 0; w < par; w++ {
+		lo, hi := w*chunk, min((w+1)*chunk, n)
+		if lo >= hi {
+			break
+		}
+		wg.Add(1)
+		go func(w, lo, hi int) {
+			defer wg.Done()
+			f(w, lo, hi)
+		}(w, lo, hi)
+	}
+	wg.Wait()
 }
 
-func convWorkspaceLen(p shape, par int) int { return naiveWorkspaceLen(p, par) }
-
-func convForward[T Float](par int, p shape, x, w, y, work []T) {
-	naiveConvForward(par, p, x, w, y, work)
-}
-
-func convBackwardData[T Float](par int, p shape, w, dy, dx, work []T) {
-	naiveConvBackwardData(par, p, w, dy, dx, work)
-}
-
-func convBackwardFilter[T Float](par int, p shape, x, dy, dw, work []T) {
-	naiveConvBackwardFilter(par, p, x, dy, dw, work)
-}
+func toParams(p graph.ConvShape) ConvParams { return ConvParams(p) }
