@@ -26,6 +26,7 @@ type Model[T Float] struct {
 	grad, eval map[int]*compiled[T]
 	arena      Buffer
 	labels     []int32
+	last       *compiled[T] // of the last Grad call
 }
 
 type compiled[T Float] struct {
@@ -189,7 +190,22 @@ func (m *Model[T]) Grad(x []T, labels []int, mode BNMode) (float64, error) {
 	cp.prog.run()
 	var loss [1]T
 	m.b.Download(loss[:], cp.prog.buffer(cp.cost))
+	m.last = cp
 	return float64(loss[0]), nil
+}
+
+// Logits copies into dst the logits of the last Grad call (computed with
+// that call's BatchNorm mode); len(dst) must be that batch's n·classes.
+func (m *Model[T]) Logits(dst []T) error {
+	if m.last == nil {
+		return fmt.Errorf("graph: Logits before Grad")
+	}
+	buf := m.last.prog.buffer(m.last.logits)
+	if len(dst) != buf.Len() {
+		return fmt.Errorf("graph: logits have %d elements, dst %d", buf.Len(), len(dst))
+	}
+	m.b.Download(dst, buf)
+	return nil
 }
 
 // Eval computes the logits (n×classes, row-major) of the batch x with
