@@ -1,3 +1,5 @@
+//go:build !amd64
+
 package cpu
 
 // float32Kernel is the float32 micro-kernel: pure Go on machines other than amd64.
