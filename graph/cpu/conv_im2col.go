@@ -14,36 +14,113 @@ func validRange(out, size, stride, pad, r int) (lo, hi int) {
 	return lo, max(lo, hi)
 }
 
-// im2col writes the im2col matrix of one image x (C×H×W) into columns [off, off+OH*OW) of
-// col, a (C*R*S)×ld matrix: col[(c*R+r)*S+s, off+oh*OW+ow] = x[c, oh*sh-ph+r, ow*sw-pw+s],
-// or 0 outside the image.
-func im2col[T Float](p ConvParams, x, col []T, ld, off int) {
-	oh, ow := p.OutH(), p.OutW()
-	for c := range p.C {
-		img := x[c*p.H*p.W : (c+1)*p.H*p.W]
-		for r := range p.R {
-			h0, h1 := validRange(oh, p.H, p.StrideH, p.PadH, r)
-			for s := range p.S {
-				w0, w1 := validRange(ow, p.W, p.StrideW, p.PadW, s)
-				row := col[((c*p.R+r)*p.S+s)*ld+off:]
-				row = row[:oh*ow]
-				clear(row[:h0*ow])
-				clear(row[h1*ow:])
-				for y := h0; y < h1; y++ {
-					dst := row[y*ow : (y+1)*ow]
-					src := img[(y*p.StrideH-p.PadH+r)*p.W:]
-					clear(dst[:w0])
-					clear(dst[w1:])
-					ix := w0*p.StrideW - p.PadW + s
-					if p.StrideW == 1 {
-						copy(dst[w0:w1], src[ix:ix+w1-w0])
-						continue
-					}
-					for x := w0; x < w1; x++ {
-						dst[x] = src[ix]
-						ix += p.StrideW
-					}
+// colSource is the im2col matrix of the images x[n0:n0+g] of the convolution p, never
+// stored whole: row j = (c*R+r)*S+s and column q = i*OH*OW + oh*OW + ow (image n0+i) hold
+// x[n0+i, c, oh*StrideH-PadH+r, ow*StrideW-PadW+s], or 0 outside the image.
+type colSource[T Float] struct {
+	p      ConvParams
+	x      []T
+	n0     int
+	oh, ow int
+}
+
+func newColSource[T Float](p ConvParams, x []T, n0 int) *colSource[T] {
+	return &colSource[T]{p: p, x: x, n0: n0, oh: p.OutH(), ow: p.OutW()}
+}
+
+// validSpan returns the run positions [lo, hi) of n outputs, starting at input coordinate
+// i0 and stepping by stride, that fall inside [0, size).
+func validSpan(i0, stride, size, n int) (lo, hi int) {
+	if i0 < 0 {
+		lo = min(n, (-i0+stride-1)/stride)
+	}
+	if i0 <= size-1 {
+		hi = min(n, (size-1-i0)/stride+1)
+	}
+	return lo, max(lo, hi)
+}
+
+// row writes the n entries of row j from column q0 on to dst[0], dst[ds], dst[2*ds], ….
+func (cs *colSource[T]) row(j, q0, n int, dst []T, ds int) {
+	p := &cs.p
+	c, r, s := j/(p.R*p.S), j/p.S%p.R, j%p.S
+	pix := cs.oh * cs.ow
+	img, q := q0/pix, q0%pix
+	oh, ow := q/cs.ow, q%cs.ow
+	chw := p.C * p.H * p.W
+	plane := (cs.n0+img)*chw + c*p.H*p.W
+	for d := 0; d < n; {
+		cnt := min(n-d, cs.ow-ow)
+		out := dst[d*ds:]
+		lo, hi := 0, 0
+		if ih := oh*p.StrideH - p.PadH + r; ih >= 0 && ih < p.H {
+			src := cs.x[plane+ih*p.W : plane+(ih+1)*p.W]
+			iw := ow*p.StrideW - p.PadW + s
+			lo, hi = validSpan(iw, p.StrideW, p.W, cnt)
+			iw += lo * p.StrideW
+			switch {
+			case ds == 1 && p.StrideW == 1:
+				copy(out[lo:hi], src[iw:])
+			case ds == 1:
+				for t := lo; t < hi; t++ {
+					out[t] = src[iw]
+					iw += p.StrideW
 				}
+			default:
+				for t := lo; t < hi; t++ {
+					out[t*ds] = src[iw]
+					iw += p.StrideW
+				}
+			}
+		}
+		if ds == 1 {
+			clear(out[:lo])
+			clear(out[hi:cnt])
+		} else {
+			for t := range lo {
+				out[t*ds] = 0
+			}
+			for t := hi; t < cnt; t++ {
+				out[t*ds] = 0
+			}
+		}
+		d += cnt
+		if ow += cnt; ow == cs.ow {
+			ow = 0
+			if oh++; oh == cs.oh {
+				oh = 0
+				plane += chw
+			}
+		}
+	}
+}
+
+// packCols is the bPacker of the im2col matrix as B (k = C*R*S rows, n = pixel columns).
+func (cs *colSource[T]) packCols(p0, j0, kc, nc, nr int, bp, line []T) {
+	line = line[:nc]
+	for p := range kc {
+		cs.row(p0+p, j0, nc, line, 1)
+		for jr := 0; jr < nc; jr += nr {
+			nn := min(nr, nc-jr)
+			dst := bp[jr*kc+p*nr : jr*kc+(p+1)*nr]
+			copy(dst, line[jr:jr+nn])
+			clear(dst[nn:])
+		}
+	}
+}
+
+// packRows is the bPacker of the transposed im2col matrix as B (k = pixel rows,
+// n = C*R*S columns).
+func (cs *colSource[T]) packRows(p0, j0, kc, nc, nr int, bp, _ []T) {
+	for jr := 0; jr < nc; jr += nr {
+		pan := bp[jr*kc : (jr+nr)*kc]
+		nn := min(nr, nc-jr)
+		for j := range nn {
+			cs.row(j0+jr+j, p0, kc, pan[j:], nr)
+		}
+		if nn < nr {
+			for p := range kc {
+				clear(pan[p*nr+nn : (p+1)*nr])
 			}
 		}
 	}

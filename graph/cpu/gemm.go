@@ -54,12 +54,30 @@ func checkMatrix(name string, rows, cols, length, ld int) {
 func gemm[T Float](par int, transA, transB bool, m, n, k int, alpha T, a []T, lda int,
 	b []T, ldb int, beta T, c []T, ldc int, pack []T) {
 	if unsafe.Sizeof(alpha) == 4 {
-		gemmWith(float32Kernel, par, transA, transB, m, n, k, float32(alpha), asF32(a), lda,
-			asF32(b), ldb, float32(beta), asF32(c), ldc, asF32(pack))
+		gemmWith(float32Kernel, par, transA, m, n, k, float32(alpha), asF32(a), lda,
+			matrixB(transB, asF32(b), ldb), float32(beta), asF32(c), ldc, asF32(pack))
 		return
 	}
-	gemmWith(float64Kernel, par, transA, transB, m, n, k, float64(alpha), asF64(a), lda,
-		asF64(b), ldb, float64(beta), asF64(c), ldc, asF64(pack))
+	gemmWith(float64Kernel, par, transA, m, n, k, float64(alpha), asF64(a), lda,
+		matrixB(transB, asF64(b), ldb), float64(beta), asF64(c), ldc, asF64(pack))
+}
+
+// gemmPacked is gemm with B given by a packer.
+func gemmPacked[T Float](par int, transA bool, m, n, k int, alpha T, a []T, lda int,
+	pb func(p0, j0, kc, nc, nr int, bp, line []T), beta T, c []T, ldc int, pack []T) {
+	if unsafe.Sizeof(alpha) == 4 {
+		pb32 := func(p0, j0, kc, nc, nr int, bp, line []float32) {
+			pb(p0, j0, kc, nc, nr, fromF32[T](bp), fromF32[T](line))
+		}
+		gemmWith(float32Kernel, par, transA, m, n, k, float32(alpha), asF32(a), lda,
+			pb32, float32(beta), asF32(c), ldc, asF32(pack))
+		return
+	}
+	pb64 := func(p0, j0, kc, nc, nr int, bp, line []float64) {
+		pb(p0, j0, kc, nc, nr, fromF64[T](bp), fromF64[T](line))
+	}
+	gemmWith(float64Kernel, par, transA, m, n, k, float64(alpha), asF64(a), lda,
+		pb64, float64(beta), asF64(c), ldc, asF64(pack))
 }
 
 // asF32 views a slice of a ~float32 type as []float32.
@@ -70,4 +88,14 @@ func asF32[T Float](s []T) []float32 {
 // asF64 views a slice of a ~float64 type as []float64.
 func asF64[T Float](s []T) []float64 {
 	return unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
+}
+
+// fromF32 views a []float32 as a slice of a ~float32 type T.
+func fromF32[T Float](s []float32) []T {
+	return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
+}
+
+// fromF64 views a []float64 as a slice of a ~float64 type T.
+func fromF64[T Float](s []float64) []T {
+	return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
 }

@@ -55,9 +55,10 @@ func BenchmarkGemm(b *testing.B) {
 						bb[i] = float32(i%5) - 2
 					}
 					pack := make([]float32, par*packLen(sh.m, sh.n, sh.k))
+					pb := matrixB(false, bb, sh.n)
 					cpu0 := cpuTime(b)
 					for b.Loop() {
-						gemmWith(kn, par, false, false, sh.m, sh.n, sh.k, 1, a, sh.k, bb, sh.n, 0, c, sh.n, pack)
+						gemmWith(kn, par, false, sh.m, sh.n, sh.k, 1, a, sh.k, pb, 0, c, sh.n, pack)
 					}
 					reportFlops(b, 2*float64(sh.m)*float64(sh.n)*float64(sh.k), cpu0)
 				})
