@@ -83,7 +83,8 @@ func (pl *convPlan) images(p ConvParams, i int) (n0, n1 int) {
 }
 
 // slabLens are the lengths of one worker's scratch: tmp holds a group's output (gradient)
-// matrix, col an im2col matrix, and pack the GEMM packing buffers of each inner goroutine.
+// matrix, col an im2col matrix or padded images, and pack the GEMM packing buffers of each
+// inner goroutine.
 type slabLens struct{ tmp, col, pack int }
 
 // slab returns the scratch length of one worker.
@@ -92,7 +93,7 @@ func (pl *convPlan) slab(l slabLens) int { return l.tmp + l.col + pl.inner*l.pac
 // forwardLens are the scratch lengths of Conv2dForward's workers.
 func (p ConvParams) forwardLens(pl *convPlan) slabLens {
 	cols := pl.g * pl.pix
-	l := slabLens{pack: packLen(p.K, cols, pl.crs)}
+	l := slabLens{col: p.padLen(pl.g), pack: packLen(p.K, cols, pl.crs)}
 	if pl.g > 1 {
 		l.tmp = p.K * cols
 	}
@@ -102,7 +103,7 @@ func (p ConvParams) forwardLens(pl *convPlan) slabLens {
 // filterLens are the scratch lengths of Conv2dBackwardFilter's workers.
 func (p ConvParams) filterLens(pl *convPlan) slabLens {
 	cols := pl.g * pl.pix
-	l := slabLens{pack: packLen(p.K, pl.crs, cols)}
+	l := slabLens{col: p.padLen(pl.g), pack: packLen(p.K, pl.crs, cols)}
 	if pl.g > 1 {
 		l.tmp = p.K * cols
 	}
@@ -164,7 +165,7 @@ func (p ConvParams) WorkspaceLen(par int) int {
 	if p.Validate() != nil {
 		return 0
 	}
-	return max(p.forwardLen(par), p.dataLen(par), p.filterLen(par))
+	return max(p.forwardLen(par), p.dataLen(par), p.filterLen(par), p.filterRowsLen(par))
 }
 
 // mustConv panics unless p is valid and the slices are long enough. lens and names list the

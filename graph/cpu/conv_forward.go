@@ -14,12 +14,12 @@ func conv2dForward[T Float](par int, p ConvParams, x, w, y, work []T) {
 	pl := p.plan(par)
 	lens := p.forwardLens(&pl)
 	parallel(pl.workers, func(wk int) {
-		tmp, _, pack := slabOf(&pl, lens, work, wk)
+		tmp, pad, pack := slabOf(&pl, lens, work, wk)
 		g0, g1 := pl.groupsOf(wk)
 		for gi := g0; gi < g1; gi++ {
 			n0, n1 := pl.images(p, gi)
 			cols := (n1 - n0) * pl.pix
-			cs := newColSource(p, x, n0)
+			cs := newColSource(p, x, n0, n1, pad)
 			if n1-n0 == 1 {
 				gemmPacked(pl.inner, false, p.K, cols, pl.crs, 1, w, pl.crs, cs.packCols,
 					0, y[n0*p.K*pl.pix:], cols, pack)

@@ -14,97 +14,117 @@ func validRange(out, size, stride, pad, r int) (lo, hi int) {
 	return lo, max(lo, hi)
 }
 
-// colSource is the im2col matrix of the images x[n0:n0+g] of the convolution p, never
-// stored whole: row j = (c*R+r)*S+s and column q = i*OH*OW + oh*OW + ow (image n0+i) hold
-// x[n0+i, c, oh*StrideH-PadH+r, ow*StrideW-PadW+s], or 0 outside the image.
+// colSource is the im2col matrix of a group of images of the convolution p, never stored
+// whole: row j = (c*R+r)*S+s and column q = i*OH*OW + oh*OW + ow (image i of the group)
+// hold x[i, c, oh*StrideH-PadH+r, ow*StrideW-PadW+s], or 0 outside the image. It reads the
+// images from src, zero-padded copies (see padImages) when p has padding, so that every
+// read is in bounds and stride-1 rows are contiguous runs.
 type colSource[T Float] struct {
 	p      ConvParams
-	x      []T
-	n0     int
+	src    []T // the group's images, each C planes of hp×wp
+	hp, wp int
 	oh, ow int
 }
 
-func newColSource[T Float](p ConvParams, x []T, n0 int) *colSource[T] {
-	return &colSource[T]{p: p, x: x, n0: n0, oh: p.OutH(), ow: p.OutW()}
+// newColSource returns the im2col matrix of images [n0, n1) of x, padding them into pad
+// (of length at least padLen(n1-n0)) if p has padding.
+func newColSource[T Float](p ConvParams, x []T, n0, n1 int, pad []T) *colSource[T] {
+	cs := &colSource[T]{p: p, hp: p.H + 2*p.PadH, wp: p.W + 2*p.PadW, oh: p.OutH(), ow: p.OutW()}
+	chw := p.C * p.H * p.W
+	if p.PadH == 0 && p.PadW == 0 {
+		cs.src = x[n0*chw : n1*chw]
+		return cs
+	}
+	cs.src = pad[:(n1-n0)*p.C*cs.hp*cs.wp]
+	clear(cs.src)
+	for i := range n1 - n0 {
+		for c := range p.C {
+			in := x[(n0+i)*chw+c*p.H*p.W:]
+			out := cs.src[(i*p.C+c)*cs.hp*cs.wp+p.PadH*cs.wp+p.PadW:]
+			for h := range p.H {
+				copy(out[h*cs.wp:h*cs.wp+p.W], in[h*p.W:(h+1)*p.W])
+			}
+		}
+	}
+	return cs
 }
 
-// validSpan returns the run positions [lo, hi) of n outputs, starting at input coordinate
-// i0 and stepping by stride, that fall inside [0, size).
-func validSpan(i0, stride, size, n int) (lo, hi int) {
-	if i0 < 0 {
-		lo = min(n, (-i0+stride-1)/stride)
+// padLen is the length of the padded copies of g images, 0 if p has no padding.
+func (p ConvParams) padLen(g int) int {
+	if p.PadH == 0 && p.PadW == 0 {
+		return 0
 	}
-	if i0 <= size-1 {
-		hi = min(n, (size-1-i0)/stride+1)
-	}
-	return lo, max(lo, hi)
+	return g * p.C * (p.H + 2*p.PadH) * (p.W + 2*p.PadW)
 }
 
-// row writes the n entries of row j from column q0 on to dst[0], dst[ds], dst[2*ds], ….
-func (cs *colSource[T]) row(j, q0, n int, dst []T, ds int) {
-	p := &cs.p
-	c, r, s := j/(p.R*p.S), j/p.S%p.R, j%p.S
+// colRun is a run of columns of the im2col matrix that are one stride apart in src: n
+// columns starting at src offset src (before adding the row's offset), packed from bp
+// offset dst on.
+type colRun struct{ dst, src, n int }
+
+// runs appends to rs the runs of columns [q0, q0+n), split at the ends of output rows and,
+// for packing, of nr-column panels of depth kc (dst = panel*kc*nr + column in panel).
+func (cs *colSource[T]) runs(rs []colRun, q0, n, nr, kc int) []colRun {
 	pix := cs.oh * cs.ow
 	img, q := q0/pix, q0%pix
 	oh, ow := q/cs.ow, q%cs.ow
-	chw := p.C * p.H * p.W
-	plane := (cs.n0+img)*chw + c*p.H*p.W
+	chw := cs.p.C * cs.hp * cs.wp
 	for d := 0; d < n; {
-		cnt := min(n-d, cs.ow-ow)
-		out := dst[d*ds:]
-		lo, hi := 0, 0
-		if ih := oh*p.StrideH - p.PadH + r; ih >= 0 && ih < p.H {
-			src := cs.x[plane+ih*p.W : plane+(ih+1)*p.W]
-			iw := ow*p.StrideW - p.PadW + s
-			lo, hi = validSpan(iw, p.StrideW, p.W, cnt)
-			iw += lo * p.StrideW
-			switch {
-			case ds == 1 && p.StrideW == 1:
-				copy(out[lo:hi], src[iw:])
-			case ds == 1:
-				for t := lo; t < hi; t++ {
-					out[t] = src[iw]
-					iw += p.StrideW
-				}
-			default:
-				for t := lo; t < hi; t++ {
-					out[t*ds] = src[iw]
-					iw += p.StrideW
-				}
-			}
-		}
-		if ds == 1 {
-			clear(out[:lo])
-			clear(out[hi:cnt])
-		} else {
-			for t := range lo {
-				out[t*ds] = 0
-			}
-			for t := hi; t < cnt; t++ {
-				out[t*ds] = 0
-			}
-		}
+		cnt := min(n-d, cs.ow-ow, nr-d%nr)
+		rs = append(rs, colRun{
+			dst: d/nr*kc*nr + d%nr,
+			src: img*chw + oh*cs.p.StrideH*cs.wp + ow*cs.p.StrideW,
+			n:   cnt,
+		})
 		d += cnt
 		if ow += cnt; ow == cs.ow {
 			ow = 0
 			if oh++; oh == cs.oh {
 				oh = 0
-				plane += chw
+				img++
 			}
 		}
 	}
+	return rs
+}
+
+// rowOffset returns the offset in src of row j's entry in column 0.
+func (cs *colSource[T]) rowOffset(j int) int {
+	p := &cs.p
+	c, r, s := j/(p.R*p.S), j/p.S%p.R, j%p.S
+	return (c*cs.hp+r)*cs.wp + s
 }
 
 // packCols is the bPacker of the im2col matrix as B (k = C*R*S rows, n = pixel columns).
-func (cs *colSource[T]) packCols(p0, j0, kc, nc, nr int, bp, line []T) {
-	line = line[:nc]
+func (cs *colSource[T]) packCols(p0, j0, kc, nc, nr int, bp, _ []T) {
+	rs := cs.runs(make([]colRun, 0, 64), j0, nc, nr, kc)
+	sw := cs.p.StrideW
 	for p := range kc {
-		cs.row(p0+p, j0, nc, line, 1)
-		for jr := 0; jr < nc; jr += nr {
-			nn := min(nr, nc-jr)
-			dst := bp[jr*kc+p*nr : jr*kc+(p+1)*nr]
-			copy(dst, line[jr:jr+nn])
-			clear(dst[nn:])
+		ro := cs.rowOffset(p0 + p)
+		for _, ru := range rs {
+			dst := bp[ru.dst+p*nr : ru.dst+p*nr+ru.n]
+			src := cs.src[ro+ru.src:]
+			switch {
+			case sw == 1 && ru.n == 32:
+				// A fixed-size copy compiles to inline moves, not a memmove call.
+				*(*[32]T)(dst) = *(*[32]T)(src)
+				continue
+			case sw == 1 && ru.n == 16:
+				*(*[16]T)(dst) = *(*[16]T)(src)
+				continue
+			case sw == 1:
+				copy(dst, src)
+				continue
+			}
+			for t := range dst {
+				dst[t] = src[t*sw]
+			}
+		}
+	}
+	if tail := nc % nr; tail != 0 {
+		pan := bp[nc/nr*kc*nr:]
+		for p := range kc {
+			clear(pan[p*nr+tail : (p+1)*nr])
 		}
 	}
 }
@@ -112,11 +132,21 @@ func (cs *colSource[T]) packCols(p0, j0, kc, nc, nr int, bp, line []T) {
 // packRows is the bPacker of the transposed im2col matrix as B (k = pixel rows,
 // n = C*R*S columns).
 func (cs *colSource[T]) packRows(p0, j0, kc, nc, nr int, bp, _ []T) {
+	// Runs of pixels p0.. with panel width 1 and depth 0 number the destination rows.
+	rs := cs.runs(make([]colRun, 0, 64), p0, kc, kc, 0)
+	sw := cs.p.StrideW
 	for jr := 0; jr < nc; jr += nr {
 		pan := bp[jr*kc : (jr+nr)*kc]
 		nn := min(nr, nc-jr)
 		for j := range nn {
-			cs.row(j0+jr+j, p0, kc, pan[j:], nr)
+			ro := cs.rowOffset(j0 + jr + j)
+			for _, ru := range rs {
+				src := cs.src[ro+ru.src:]
+				dst := pan[ru.dst*nr+j:]
+				for t := range ru.n {
+					dst[t*nr] = src[t*sw]
+				}
+			}
 		}
 		if nn < nr {
 			for p := range kc {

@@ -62,6 +62,26 @@ func tileAVX2(kc int, ap, bp, c []float32, ldc int, acc bool) {
 	sgemm6x16AVX2(kc, &ap[0], &bp[0], &c[0], ldc, acc)
 }
 
+// rowsKernel32 is the in-place-A float32 micro-kernel, or nil where the CPU lacks AVX-512.
+var rowsKernel32 = func() func(kc int, a []float32, offs *[8]int, b, c []float32, ldc int) {
+	if _, avx512 := cpuFeatures(); avx512 {
+		return tileRowsAVX512
+	}
+	return nil
+}()
+
+// tileRowsAVX512 adds to the 8×32 tile c (row stride ldc) the product of the 8 rows
+// a[offs[i]:offs[i]+kc] and the packed panel b (kc×32):
+// c[i*ldc+j] += Σ_p a[offs[i]+p]*b[p*32+j].
+func tileRowsAVX512(kc int, a []float32, offs *[8]int, b, c []float32, ldc int) {
+	for _, o := range offs {
+		_ = a[o : o+kc]
+	}
+	_ = b[32*kc-1]
+	_ = c[7*ldc+31]
+	sgemmRows8x32AVX512(kc, &a[0], offs, &b[0], &c[0], ldc)
+}
+
 // cpuid executes CPUID with EAX=eaxArg, ECX=ecxArg.
 func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 
@@ -78,3 +98,8 @@ func sgemm8x32AVX512(kc int, a, b, c *float32, ldc int, acc bool)
 //
 //go:noescape
 func sgemm6x16AVX2(kc int, a, b, c *float32, ldc int, acc bool)
+
+// sgemmRows8x32AVX512 is tileRowsAVX512 without bounds checks; kc must be positive.
+//
+//go:noescape
+func sgemmRows8x32AVX512(kc int, a *float32, offs *[8]int, b, c *float32, ldc int)

@@ -7,3 +7,6 @@ var float32Kernel = goKernel32
 
 // float32Kernels lists the float32 micro-kernels this machine can run, fastest first.
 func float32Kernels() []*kernel[float32] { return []*kernel[float32]{goKernel32} }
+
+// rowsKernel32 is the in-place-A float32 micro-kernel: none on machines other than amd64.
+var rowsKernel32 func(kc int, a []float32, offs *[8]int, b, c []float32, ldc int)
