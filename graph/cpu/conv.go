@@ -141,7 +141,7 @@ func (p ConvParams) flipped() (ConvParams, bool) {
 // forwardLen, dataLen and filterLen are the workspace lengths of the three passes.
 func (p ConvParams) forwardLen(par int) int {
 	pl := p.plan(par)
-	return pl.workers * pl.slab(p.forwardLens(&pl))
+	return pl.workers*pl.slab(p.forwardLens(&pl)) + prepackLen(p.K, pl.crs)
 }
 
 func (p ConvParams) dataLen(par int) int {

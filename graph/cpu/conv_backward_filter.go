@@ -36,7 +36,7 @@ func Conv2dBackwardFilter[T Float](par int, p ConvParams, x, dy, dw, work []T) {
 				gatherGroup(dy, tmp, n0, n1-n0, p.K, pl.pix)
 				a = tmp
 			}
-			gemmPacked(pl.inner, false, p.K, pl.crs, cols, 1, a, cols, cs.packRows,
+			gemmPacked(pl.inner, false, p.K, pl.crs, cols, 1, a, cols, nil, cs.packRows,
 				beta, dst, pl.crs, pack)
 			beta = 1
 		}

@@ -2,8 +2,9 @@ package cpu
 
 // Conv2dForward computes y = x ⋆ w (overwrites y) for the convolution p, using up to par
 // goroutines and len(work) >= p.WorkspaceLen(par) elements of scratch. Each worker takes
-// groups of images and computes the GEMM Y = W·col, with W viewed as K×(C*R*S) and col the
-// im2col matrix of the group, which is packed for the GEMM straight from x.
+// groups of images and computes the GEMM Y = W·col, with W viewed as K×(C*R*S) (packed once
+// for all groups) and col the im2col matrix of the group, packed for the GEMM straight from
+// x.
 func Conv2dForward[T Float](par int, p ConvParams, x, w, y, work []T) {
 	mustConv("Conv2dForward", p, par, [3]string{"x", "w", "y"}, [3]int{len(x), len(w), len(y)}, len(work))
 	conv2dForward(par, p, x, w, y, work)
@@ -13,6 +14,10 @@ func Conv2dForward[T Float](par int, p ConvParams, x, w, y, work []T) {
 func conv2dForward[T Float](par int, p ConvParams, x, w, y, work []T) {
 	pl := p.plan(par)
 	lens := p.forwardLens(&pl)
+	// W is packed once for all groups, after the workers' scratch.
+	wp := work[pl.workers*pl.slab(lens):]
+	wp = wp[:prepackLen(p.K, pl.crs)]
+	prepack(false, p.K, pl.crs, 1, w, pl.crs, wp)
 	parallel(pl.workers, func(wk int) {
 		tmp, pad, pack := slabOf(&pl, lens, work, wk)
 		g0, g1 := pl.groupsOf(wk)
@@ -21,11 +26,11 @@ func conv2dForward[T Float](par int, p ConvParams, x, w, y, work []T) {
 			cols := (n1 - n0) * pl.pix
 			cs := newColSource(p, x, n0, n1, pad)
 			if n1-n0 == 1 {
-				gemmPacked(pl.inner, false, p.K, cols, pl.crs, 1, w, pl.crs, cs.packCols,
+				gemmPacked(pl.inner, false, p.K, cols, pl.crs, 1, nil, 0, wp, cs.packCols,
 					0, y[n0*p.K*pl.pix:], cols, pack)
 				continue
 			}
-			gemmPacked(pl.inner, false, p.K, cols, pl.crs, 1, w, pl.crs, cs.packCols,
+			gemmPacked(pl.inner, false, p.K, cols, pl.crs, 1, nil, 0, wp, cs.packCols,
 				0, tmp, cols, pack)
 			scatterGroup(tmp, y, n0, n1-n0, p.K, pl.pix)
 		}

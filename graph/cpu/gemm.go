@@ -54,29 +54,45 @@ func checkMatrix(name string, rows, cols, length, ld int) {
 func gemm[T Float](par int, transA, transB bool, m, n, k int, alpha T, a []T, lda int,
 	b []T, ldb int, beta T, c []T, ldc int, pack []T) {
 	if unsafe.Sizeof(alpha) == 4 {
-		gemmWith(float32Kernel, par, transA, m, n, k, float32(alpha), asF32(a), lda,
+		gemmWith(float32Kernel, par, transA, m, n, k, float32(alpha), asF32(a), lda, nil,
 			matrixB(transB, asF32(b), ldb), float32(beta), asF32(c), ldc, asF32(pack))
 		return
 	}
-	gemmWith(float64Kernel, par, transA, m, n, k, float64(alpha), asF64(a), lda,
+	gemmWith(float64Kernel, par, transA, m, n, k, float64(alpha), asF64(a), lda, nil,
 		matrixB(transB, asF64(b), ldb), float64(beta), asF64(c), ldc, asF64(pack))
 }
 
-// gemmPacked is gemm with B given by a packer.
-func gemmPacked[T Float](par int, transA bool, m, n, k int, alpha T, a []T, lda int,
+// prepack packs alpha*op(A) (m×k) whole into dst (prepackLen(m, k) elements) for
+// gemmPacked.
+func prepack[T Float](transA bool, m, k int, alpha T, a []T, lda int, dst []T) {
+	if unsafe.Sizeof(alpha) == 4 {
+		prepackWith(float32Kernel, transA, m, k, float32(alpha), asF32(a), lda, asF32(dst))
+		return
+	}
+	prepackWith(float64Kernel, transA, m, k, float64(alpha), asF64(a), lda, asF64(dst))
+}
+
+// gemmPacked is gemm with B given by a packer and, if apre is not nil, A prepacked by
+// prepack (then a, lda and alpha are not used).
+func gemmPacked[T Float](par int, transA bool, m, n, k int, alpha T, a []T, lda int, apre []T,
 	pb func(p0, j0, kc, nc, nr int, bp, line []T), beta T, c []T, ldc int, pack []T) {
+	var ap32 []float32
+	var ap64 []float64
+	if apre != nil {
+		ap32, ap64 = asF32(apre), asF64(apre)
+	}
 	if unsafe.Sizeof(alpha) == 4 {
 		pb32 := func(p0, j0, kc, nc, nr int, bp, line []float32) {
 			pb(p0, j0, kc, nc, nr, fromF32[T](bp), fromF32[T](line))
 		}
-		gemmWith(float32Kernel, par, transA, m, n, k, float32(alpha), asF32(a), lda,
+		gemmWith(float32Kernel, par, transA, m, n, k, float32(alpha), asF32(a), lda, ap32,
 			pb32, float32(beta), asF32(c), ldc, asF32(pack))
 		return
 	}
 	pb64 := func(p0, j0, kc, nc, nr int, bp, line []float64) {
 		pb(p0, j0, kc, nc, nr, fromF64[T](bp), fromF64[T](line))
 	}
-	gemmWith(float64Kernel, par, transA, m, n, k, float64(alpha), asF64(a), lda,
+	gemmWith(float64Kernel, par, transA, m, n, k, float64(alpha), asF64(a), lda, ap64,
 		pb64, float64(beta), asF64(c), ldc, asF64(pack))
 }
 

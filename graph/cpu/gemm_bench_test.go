@@ -58,7 +58,7 @@ func BenchmarkGemm(b *testing.B) {
 					pb := matrixB(false, bb, sh.n)
 					cpu0 := cpuTime(b)
 					for b.Loop() {
-						gemmWith(kn, par, false, sh.m, sh.n, sh.k, 1, a, sh.k, pb, 0, c, sh.n, pack)
+						gemmWith(kn, par, false, sh.m, sh.n, sh.k, 1, a, sh.k, nil, pb, 0, c, sh.n, pack)
 					}
 					reportFlops(b, 2*float64(sh.m)*float64(sh.n)*float64(sh.k), cpu0)
 				})

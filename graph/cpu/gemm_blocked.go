@@ -54,13 +54,28 @@ func packLen(m, n, k int) int {
 	return (min(m, gemmMC)+maxMR)*kc + kc*(min(n, gemmNC)+maxNR) + maxMR*maxNR + gemmNC
 }
 
-// gemmWith is gemm for a given micro-kernel and B packer.
+// prepackLen is the length of A (m×k) packed whole by prepackWith for any kernel.
+func prepackLen(m, k int) int { return (m + maxMR) * k }
+
+// prepackWith packs alpha*op(A) (m×k) whole for kn into dst: the block of depth kc at pc
+// starts at pc*roundUp(m, mr), laid out as packA lays out a block. A GEMM can then reuse it
+// across calls instead of packing A each time.
+func prepackWith[T float32 | float64](kn *kernel[T], transA bool, m, k int, alpha T, a []T, lda int, dst []T) {
+	mRound := (m + kn.mr - 1) / kn.mr * kn.mr
+	for pc := 0; pc < k; pc += gemmKC {
+		kc := min(gemmKC, k-pc)
+		packA(transA, a, lda, 0, pc, m, kc, alpha, kn.mr, dst[pc*mRound:pc*mRound+mRound*kc])
+	}
+}
+
+// gemmWith is gemm for a given micro-kernel and B packer. If apre is not nil, it holds
+// alpha*op(A) packed by prepackWith, and a, lda and alpha are not used.
 func gemmWith[T float32 | float64](kn *kernel[T], par int, transA bool, m, n, k int,
-	alpha T, a []T, lda int, pb bPacker[T], beta T, c []T, ldc int, pack []T) {
+	alpha T, a []T, lda int, apre []T, pb bPacker[T], beta T, c []T, ldc int, pack []T) {
 	if m == 0 || n == 0 {
 		return
 	}
-	if k == 0 || alpha == 0 {
+	if k == 0 || (alpha == 0 && apre == nil) {
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
@@ -96,7 +111,7 @@ func gemmWith[T float32 | float64](kn *kernel[T], par int, transA bool, m, n, k 
 		t0, t1 := w*nt/par, (w+1)*nt/par
 		pk := pack[w*pl : (w+1)*pl]
 		if byCols {
-			gemmSerial(kn, transA, m, t0*kn.nr, min(n, t1*kn.nr), k, alpha, a, lda, pb, acc, c, ldc, pk)
+			gemmSerial(kn, transA, m, t0*kn.nr, min(n, t1*kn.nr), k, alpha, a, lda, apre, 0, m, pb, acc, c, ldc, pk)
 			return
 		}
 		i0, i1 := t0*kn.mr, min(m, t1*kn.mr)
@@ -104,7 +119,10 @@ func gemmWith[T float32 | float64](kn *kernel[T], par int, transA bool, m, n, k 
 		if transA {
 			ao = i0
 		}
-		gemmSerial(kn, transA, i1-i0, 0, n, k, alpha, a[ao:], lda, pb, acc, c[i0*ldc:], ldc, pk)
+		if apre != nil {
+			ao = 0
+		}
+		gemmSerial(kn, transA, i1-i0, 0, n, k, alpha, a[ao:], lda, apre, i0, m, pb, acc, c[i0*ldc:], ldc, pk)
 	})
 }
 
@@ -123,9 +141,10 @@ func scaleC[T float32 | float64](m, n int, beta T, c []T, ldc int) {
 }
 
 // gemmSerial computes columns [j0, j1) of C (+)= alpha*op(A)*op(B) on one goroutine with
-// scratch pack.
+// scratch pack. If apre is not nil, it is A (of mAll rows) prepacked by prepackWith, and
+// this call's rows start at its row i0.
 func gemmSerial[T float32 | float64](kn *kernel[T], transA bool, m, j0, j1, k int, alpha T,
-	a []T, lda int, pb bPacker[T], acc bool, c []T, ldc int, pack []T) {
+	a []T, lda int, apre []T, i0, mAll int, pb bPacker[T], acc bool, c []T, ldc int, pack []T) {
 	mr, nr := kn.mr, kn.nr
 	kcMax := min(k, gemmKC)
 	mcMax := (min(m, gemmMC) + mr - 1) / mr * mr
@@ -143,7 +162,13 @@ func gemmSerial[T float32 | float64](kn *kernel[T], transA bool, m, j0, j1, k in
 			accum := acc || pc > 0
 			for ic := 0; ic < m; ic += gemmMC {
 				mc := min(gemmMC, m-ic)
-				packA(transA, a, lda, ic, pc, mc, kc, alpha, mr, ap)
+				ap := ap
+				if apre != nil {
+					o := pc*((mAll+mr-1)/mr*mr) + (i0+ic)*kc
+					ap = apre[o : o+(mc+mr-1)/mr*mr*kc]
+				} else {
+					packA(transA, a, lda, ic, pc, mc, kc, alpha, mr, ap)
+				}
 				for jr := 0; jr < nc; jr += nr {
 					nn := min(nr, nc-jr)
 					bpan := bp[jr*kc : (jr+nr)*kc]
