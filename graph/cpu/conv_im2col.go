@@ -1,5 +1,7 @@
 package cpu
 
+import "unsafe"
+
 // validRange returns the output positions [lo, hi) whose input coordinate o*stride-pad+r
 // lies in [0, size).
 func validRange(out, size, stride, pad, r int) (lo, hi int) {
@@ -99,20 +101,21 @@ func (cs *colSource[T]) rowOffset(j int) int {
 func (cs *colSource[T]) packCols(p0, j0, kc, nc, nr int, bp, _ []T) {
 	rs := cs.runs(make([]colRun, 0, 64), j0, nc, nr, kc)
 	sw := cs.p.StrideW
+	ro := make([]int, kc)
 	for p := range kc {
-		ro := cs.rowOffset(p0 + p)
-		for _, ru := range rs {
+		ro[p] = cs.rowOffset(p0 + p)
+	}
+	for _, ru := range rs {
+		if sw == 1 && ru.n%8 == 0 && unsafe.Sizeof(bp[0]) == 4 && gatherRows32 != nil {
+			// Fill the run's column of the panel for all rows in one call.
+			src := asF32(cs.src[ru.src:])
+			gatherRows32(asF32(bp[ru.dst:]), src, ro, ru.n, nr)
+			continue
+		}
+		for p, o := range ro {
 			dst := bp[ru.dst+p*nr : ru.dst+p*nr+ru.n]
-			src := cs.src[ro+ru.src:]
-			switch {
-			case sw == 1 && ru.n == 32:
-				// A fixed-size copy compiles to inline moves, not a memmove call.
-				*(*[32]T)(dst) = *(*[32]T)(src)
-				continue
-			case sw == 1 && ru.n == 16:
-				*(*[16]T)(dst) = *(*[16]T)(src)
-				continue
-			case sw == 1:
+			src := cs.src[o+ru.src:]
+			if sw == 1 {
 				copy(dst, src)
 				continue
 			}

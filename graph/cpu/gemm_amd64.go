@@ -82,6 +82,29 @@ func tileRowsAVX512(kc int, a []float32, offs *[8]int, b, c []float32, ldc int) 
 	sgemmRows8x32AVX512(kc, &a[0], offs, &b[0], &c[0], ldc)
 }
 
+// gatherRows32 copies, for p < len(offs), the n floats at src[offs[p]:] to
+// dst[p*stride:], for n a multiple of 8; it is nil where the CPU lacks AVX2.
+var gatherRows32 = func() func(dst, src []float32, offs []int, n, stride int) {
+	if avx2, _ := cpuFeatures(); avx2 {
+		return gatherRowsAVX
+	}
+	return nil
+}()
+
+func gatherRowsAVX(dst, src []float32, offs []int, n, stride int) {
+	if len(offs) == 0 || n == 0 {
+		return
+	}
+	if n%8 != 0 {
+		panic("cpu: gatherRows: n not a multiple of 8")
+	}
+	for _, o := range offs {
+		_ = src[o : o+n]
+	}
+	_ = dst[(len(offs)-1)*stride+n-1]
+	gatherRows(&dst[0], &src[0], &offs[0], len(offs), n, stride)
+}
+
 // cpuid executes CPUID with EAX=eaxArg, ECX=ecxArg.
 func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 
@@ -103,3 +126,8 @@ func sgemm6x16AVX2(kc int, a, b, c *float32, ldc int, acc bool)
 //
 //go:noescape
 func sgemmRows8x32AVX512(kc int, a *float32, offs *[8]int, b, c *float32, ldc int)
+
+// gatherRows is gatherRowsAVX without checks.
+//
+//go:noescape
+func gatherRows(dst, src *float32, offs *int, kc, n, dstStride int)

@@ -350,3 +350,37 @@ storer:
 	ADD512(Z14, Z15)
 	VZEROUPPER
 	RET
+
+// func gatherRows(dst, src *float32, offs *int, kc, n, dstStride int)
+// For p < kc: copies the n floats (n a positive multiple of 8) at src+offs[p] to
+// dst+p*dstStride (in floats), with AVX.
+TEXT ·gatherRows(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ offs+16(FP), BX
+	MOVQ kc+24(FP), CX
+	MOVQ n+32(FP), R8
+	MOVQ dstStride+40(FP), R9
+	SHLQ $2, R9
+	SHRQ $3, R8
+
+gatherRow:
+	MOVQ (BX), AX
+	LEAQ (SI)(AX*4), AX
+	MOVQ DI, DX
+	MOVQ R8, R10
+
+gatherChunk:
+	VMOVUPS (AX), Y0
+	VMOVUPS Y0, (DX)
+	ADDQ    $32, AX
+	ADDQ    $32, DX
+	DECQ    R10
+	JNZ     gatherChunk
+
+	ADDQ $8, BX
+	ADDQ R9, DI
+	DECQ CX
+	JNZ  gatherRow
+	VZEROUPPER
+	RET
