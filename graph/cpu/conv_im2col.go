@@ -106,7 +106,7 @@ func (cs *colSource[T]) packCols(p0, j0, kc, nc, nr int, bp, _ []T) {
 		ro[p] = cs.rowOffset(p0 + p)
 	}
 	for _, ru := range rs {
-		if sw == 1 && ru.n%8 == 0 && unsafe.Sizeof(bp[0]) == 4 && gatherRows32 != nil {
+		if sw == 1 && ru.n%4 == 0 && unsafe.Sizeof(bp[0]) == 4 && gatherRows32 != nil {
 			// Fill the run's column of the panel for all rows in one call.
 			src := asF32(cs.src[ru.src:])
 			gatherRows32(asF32(bp[ru.dst:]), src, ro, ru.n, nr)

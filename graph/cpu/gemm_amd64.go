@@ -83,7 +83,7 @@ func tileRowsAVX512(kc int, a []float32, offs *[8]int, b, c []float32, ldc int) 
 }
 
 // gatherRows32 copies, for p < len(offs), the n floats at src[offs[p]:] to
-// dst[p*stride:], for n a multiple of 8; it is nil where the CPU lacks AVX2.
+// dst[p*stride:], for n a multiple of 4; it is nil where the CPU lacks AVX2.
 var gatherRows32 = func() func(dst, src []float32, offs []int, n, stride int) {
 	if avx2, _ := cpuFeatures(); avx2 {
 		return gatherRowsAVX
@@ -95,8 +95,8 @@ func gatherRowsAVX(dst, src []float32, offs []int, n, stride int) {
 	if len(offs) == 0 || n == 0 {
 		return
 	}
-	if n%8 != 0 {
-		panic("cpu: gatherRows: n not a multiple of 8")
+	if n%4 != 0 {
+		panic("cpu: gatherRows: n not a multiple of 4")
 	}
 	for _, o := range offs {
 		_ = src[o : o+n]

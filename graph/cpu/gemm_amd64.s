@@ -352,7 +352,7 @@ storer:
 	RET
 
 // func gatherRows(dst, src *float32, offs *int, kc, n, dstStride int)
-// For p < kc: copies the n floats (n a positive multiple of 8) at src+offs[p] to
+// For p < kc: copies the n floats (n a positive multiple of 4) at src+offs[p] to
 // dst+p*dstStride (in floats), with AVX.
 TEXT ·gatherRows(SB), NOSPLIT, $0-48
 	MOVQ dst+0(FP), DI
@@ -362,13 +362,17 @@ TEXT ·gatherRows(SB), NOSPLIT, $0-48
 	MOVQ n+32(FP), R8
 	MOVQ dstStride+40(FP), R9
 	SHLQ $2, R9
+	MOVQ R8, R11
+	ANDQ $4, R11
 	SHRQ $3, R8
 
 gatherRow:
-	MOVQ (BX), AX
-	LEAQ (SI)(AX*4), AX
-	MOVQ DI, DX
-	MOVQ R8, R10
+	MOVQ  (BX), AX
+	LEAQ  (SI)(AX*4), AX
+	MOVQ  DI, DX
+	MOVQ  R8, R10
+	TESTQ R10, R10
+	JZ    gatherHalf
 
 gatherChunk:
 	VMOVUPS (AX), Y0
@@ -378,6 +382,13 @@ gatherChunk:
 	DECQ    R10
 	JNZ     gatherChunk
 
+gatherHalf:
+	TESTQ   R11, R11
+	JZ      gatherNext
+	VMOVUPS (AX), X0
+	VMOVUPS X0, (DX)
+
+gatherNext:
 	ADDQ $8, BX
 	ADDQ R9, DI
 	DECQ CX

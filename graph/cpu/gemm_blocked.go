@@ -205,14 +205,17 @@ func packA[T float32 | float64](transA bool, a []T, lda, i0, p0, mc, kc int, alp
 	for ir := 0; ir < mc; ir += mr {
 		pan := ap[ir*kc : (ir+mr)*kc]
 		mm := min(mr, mc-ir)
-		if !transA {
+		switch {
+		case !transA && mm == 8 && mr == 8:
+			packA8(a, lda, (i0+ir)*lda+p0, kc, alpha, pan)
+		case !transA:
 			for i := range mm {
 				o := (i0+ir+i)*lda + p0
 				for p, v := range a[o : o+kc] {
 					pan[p*mr+i] = alpha * v
 				}
 			}
-		} else {
+		default:
 			for p := range kc {
 				o := (p0+p)*lda + i0 + ir
 				dst := pan[p*mr : p*mr+mm]
@@ -253,5 +256,30 @@ func packB[T float32 | float64](transB bool, b []T, ldb, p0, j0, kc, nc, nr int,
 				clear(pan[p*nr+nn : p*nr+nr])
 			}
 		}
+	}
+}
+
+// packA8 is packA's loop for one full panel of 8 rows of A (not transposed) starting at a[o]:
+// it writes the panel sequentially, reading the 8 rows side by side.
+func packA8[T float32 | float64](a []T, lda, o, kc int, alpha T, pan []T) {
+	r0 := a[o : o+kc]
+	r1 := a[o+lda : o+lda+kc]
+	r2 := a[o+2*lda : o+2*lda+kc]
+	r3 := a[o+3*lda : o+3*lda+kc]
+	r4 := a[o+4*lda : o+4*lda+kc]
+	r5 := a[o+5*lda : o+5*lda+kc]
+	r6 := a[o+6*lda : o+6*lda+kc]
+	r7 := a[o+7*lda : o+7*lda+kc]
+	pan = pan[:8*kc]
+	for p := range kc {
+		d := pan[8*p : 8*p+8 : 8*p+8]
+		d[0] = alpha * r0[p]
+		d[1] = alpha * r1[p]
+		d[2] = alpha * r2[p]
+		d[3] = alpha * r3[p]
+		d[4] = alpha * r4[p]
+		d[5] = alpha * r5[p]
+		d[6] = alpha * r6[p]
+		d[7] = alpha * r7[p]
 	}
 }
