@@ -146,7 +146,7 @@ func (p ConvParams) forwardLen(par int) int {
 
 func (p ConvParams) dataLen(par int) int {
 	if q, ok := p.flipped(); ok {
-		return p.K*p.C*p.R*p.S + q.forwardLen(par)
+		return q.forwardLen(par)
 	}
 	pl := p.plan(par)
 	return pl.workers * pl.slab(p.dataLens(&pl))

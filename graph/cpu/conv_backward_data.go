@@ -7,18 +7,7 @@ package cpu
 func Conv2dBackwardData[T Float](par int, p ConvParams, w, dy, dx, work []T) {
 	mustConv("Conv2dBackwardData", p, par, [3]string{"dx", "w", "dy"}, [3]int{len(dx), len(w), len(dy)}, len(work))
 	if q, ok := p.flipped(); ok {
-		wf := work[:len(w)]
-		rs := p.R * p.S
-		for k := range p.K {
-			for c := range p.C {
-				src := w[(k*p.C+c)*rs : (k*p.C+c+1)*rs]
-				dst := wf[(c*p.K+k)*rs : (c*p.K+k+1)*rs]
-				for i, v := range src {
-					dst[rs-1-i] = v
-				}
-			}
-		}
-		conv2dForward(par, q, dy, wf, dx, work[len(w):])
+		conv2dForward(par, q, dy, nil, dx, work, func(dst []T, b0, b1 int) { prepackFlipped(p, w, dst, b0, b1) })
 		return
 	}
 	pl := p.plan(par)
@@ -43,4 +32,31 @@ func Conv2dBackwardData[T Float](par int, p ConvParams, w, dy, dx, work []T) {
 			}
 		}
 	})
+}
+
+// prepackFlipped packs the k-blocks [b0, b1) of the filter of p.flipped() (C×(K*R*S),
+// w'[c,k,r,s] = w[k,c,R-1-r,S-1-s]) into dst as prepack does, without storing w'.
+func prepackFlipped[T Float](p ConvParams, w, dst []T, b0, b1 int) {
+	mr := kernelMR[T]()
+	rs := p.R * p.S
+	m, k := p.C, p.K*rs
+	mRound := (m + mr - 1) / mr * mr
+	for pc := b0 * gemmKC; pc < min(k, b1*gemmKC); pc += gemmKC {
+		kc := min(gemmKC, k-pc)
+		blk := dst[pc*mRound : pc*mRound+mRound*kc]
+		for ir := 0; ir < m; ir += mr {
+			pan := blk[ir*kc : (ir+mr)*kc]
+			mm := min(mr, m-ir)
+			for pp := range kc {
+				col := pc + pp
+				kk, t := col/rs, col%rs
+				src := w[(kk*p.C+ir)*rs+rs-1-t:]
+				d := pan[pp*mr : (pp+1)*mr]
+				for i := range mm {
+					d[i] = src[i*rs]
+				}
+				clear(d[mm:])
+			}
+		}
+	}
 }

@@ -7,17 +7,27 @@ package cpu
 // x.
 func Conv2dForward[T Float](par int, p ConvParams, x, w, y, work []T) {
 	mustConv("Conv2dForward", p, par, [3]string{"x", "w", "y"}, [3]int{len(x), len(w), len(y)}, len(work))
-	conv2dForward(par, p, x, w, y, work)
+	conv2dForward(par, p, x, w, y, work, nil)
 }
 
-// conv2dForward is Conv2dForward without argument checks.
-func conv2dForward[T Float](par int, p ConvParams, x, w, y, work []T) {
+// conv2dForward is Conv2dForward without argument checks. If packW is not nil, it packs
+// k-blocks [b0, b1) of the filter as prepack would pack w, which is then not used.
+func conv2dForward[T Float](par int, p ConvParams, x, w, y, work []T, packW func(dst []T, b0, b1 int)) {
 	pl := p.plan(par)
 	lens := p.forwardLens(&pl)
 	// W is packed once for all groups, after the workers' scratch.
 	wp := work[pl.workers*pl.slab(lens):]
 	wp = wp[:prepackLen(p.K, pl.crs)]
-	prepack(false, p.K, pl.crs, 1, w, pl.crs, wp)
+	nb := (pl.crs + gemmKC - 1) / gemmKC
+	np := min(max(1, par), nb)
+	parallel(np, func(t int) {
+		b0, b1 := t*nb/np, (t+1)*nb/np
+		if packW != nil {
+			packW(wp, b0, b1)
+			return
+		}
+		prepack(false, p.K, pl.crs, 1, w, pl.crs, wp, b0, b1)
+	})
 	parallel(pl.workers, func(wk int) {
 		tmp, pad, pack := slabOf(&pl, lens, work, wk)
 		g0, g1 := pl.groupsOf(wk)

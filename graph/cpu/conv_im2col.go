@@ -38,13 +38,21 @@ func newColSource[T Float](p ConvParams, x []T, n0, n1 int, pad []T) *colSource[
 		return cs
 	}
 	cs.src = pad[:(n1-n0)*p.C*cs.hp*cs.wp]
-	clear(cs.src)
+	// Write each padded plane once, row by row: zero rows, or zero borders around a copy.
 	for i := range n1 - n0 {
 		for c := range p.C {
 			in := x[(n0+i)*chw+c*p.H*p.W:]
-			out := cs.src[(i*p.C+c)*cs.hp*cs.wp+p.PadH*cs.wp+p.PadW:]
-			for h := range p.H {
-				copy(out[h*cs.wp:h*cs.wp+p.W], in[h*p.W:(h+1)*p.W])
+			out := cs.src[(i*p.C+c)*cs.hp*cs.wp:]
+			for h := range cs.hp {
+				row := out[h*cs.wp : (h+1)*cs.wp]
+				ih := h - p.PadH
+				if ih < 0 || ih >= p.H {
+					clear(row)
+					continue
+				}
+				clear(row[:p.PadW])
+				copy(row[p.PadW:p.PadW+p.W], in[ih*p.W:(ih+1)*p.W])
+				clear(row[p.PadW+p.W:])
 			}
 		}
 	}

@@ -62,14 +62,23 @@ func gemm[T Float](par int, transA, transB bool, m, n, k int, alpha T, a []T, ld
 		matrixB(transB, asF64(b), ldb), float64(beta), asF64(c), ldc, asF64(pack))
 }
 
-// prepack packs alpha*op(A) (m×k) whole into dst (prepackLen(m, k) elements) for
-// gemmPacked.
-func prepack[T Float](transA bool, m, k int, alpha T, a []T, lda int, dst []T) {
+// kernelMR is the mr of the micro-kernel gemm uses for T.
+func kernelMR[T Float]() int {
+	var z T
+	if unsafe.Sizeof(z) == 4 {
+		return float32Kernel.mr
+	}
+	return float64Kernel.mr
+}
+
+// prepack packs the k-blocks [b0, b1) of alpha*op(A) (m×k) into dst (prepackLen(m, k)
+// elements) for gemmPacked; see prepackWith.
+func prepack[T Float](transA bool, m, k int, alpha T, a []T, lda int, dst []T, b0, b1 int) {
 	if unsafe.Sizeof(alpha) == 4 {
-		prepackWith(float32Kernel, transA, m, k, float32(alpha), asF32(a), lda, asF32(dst))
+		prepackWith(float32Kernel, transA, m, k, float32(alpha), asF32(a), lda, asF32(dst), b0, b1)
 		return
 	}
-	prepackWith(float64Kernel, transA, m, k, float64(alpha), asF64(a), lda, asF64(dst))
+	prepackWith(float64Kernel, transA, m, k, float64(alpha), asF64(a), lda, asF64(dst), b0, b1)
 }
 
 // gemmPacked is gemm with B given by a packer and, if apre is not nil, A prepacked by

@@ -59,10 +59,11 @@ func prepackLen(m, k int) int { return (m + maxMR) * k }
 
 // prepackWith packs alpha*op(A) (m×k) whole for kn into dst: the block of depth kc at pc
 // starts at pc*roundUp(m, mr), laid out as packA lays out a block. A GEMM can then reuse it
-// across calls instead of packing A each time.
-func prepackWith[T float32 | float64](kn *kernel[T], transA bool, m, k int, alpha T, a []T, lda int, dst []T) {
+// across calls instead of packing A each time. It packs only the k-blocks [b0, b1) (block i
+// starts at pc = i*gemmKC), so that goroutines can share the work.
+func prepackWith[T float32 | float64](kn *kernel[T], transA bool, m, k int, alpha T, a []T, lda int, dst []T, b0, b1 int) {
 	mRound := (m + kn.mr - 1) / kn.mr * kn.mr
-	for pc := 0; pc < k; pc += gemmKC {
+	for pc := b0 * gemmKC; pc < min(k, b1*gemmKC); pc += gemmKC {
 		kc := min(gemmKC, k-pc)
 		packA(transA, a, lda, 0, pc, m, kc, alpha, kn.mr, dst[pc*mRound:pc*mRound+mRound*kc])
 	}

@@ -170,7 +170,8 @@ func TestGemmKernels(t *testing.T) {
 				// The same with A prepacked whole.
 				runGemmCase(t, rng, tc, func(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 					apre := make([]float32, prepackLen(m, k))
-					prepackWith(kn, tA, m, k, alpha, a, lda, apre)
+					prepackWith(kn, tA, m, k, alpha, a, lda, apre, 0, 1)
+					prepackWith(kn, tA, m, k, alpha, a, lda, apre, 1, (k+gemmKC-1)/gemmKC)
 					gemmWith(kn, 2, false, m, n, k, 0, nil, 0, apre, matrixB(tB, b, ldb), beta, c, ldc, nil)
 				})
 			}
