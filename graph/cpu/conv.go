@@ -49,56 +49,123 @@ var errWorkspace = errors.New("workspace shorter than WorkspaceLen")
 // images with fewer output pixels are grouped so that GEMMs keep a useful width.
 const targetCols = 256
 
-// convPlan is how a convolution is split over workers and what scratch each needs.
+// convPlan is how a convolution is split over workers.
 type convPlan struct {
-	p       int  // output pixels per image, OH*OW
-	crs     int  // C*R*S, the GEMM depth of the forward pass
-	direct  bool // 1×1, stride 1, no padding: x is already the im2col matrix
-	g       int  // images per group
-	groups  int  // number of groups
-	workers int  // goroutines, each taking whole groups
-	inner   int  // goroutines inside each worker's GEMMs
-	colLen  int  // im2col matrix per worker
-	tmpLen  int  // gathered/scattered output-gradient matrix per worker
-	packLen int  // GEMM packing scratch per inner goroutine
-	slab    int  // scratch per worker
+	pix     int // output pixels per image, OH*OW
+	crs     int // C*R*S, the GEMM depth of the forward pass
+	g       int // images per group
+	groups  int // number of groups
+	workers int // goroutines, each taking whole groups
+	inner   int // goroutines inside each worker's GEMMs
 }
 
 // plan splits the convolution p for par goroutines.
 func (p ConvParams) plan(par int) convPlan {
 	par = max(1, par)
 	var pl convPlan
-	pl.p = p.OutH() * p.OutW()
+	pl.pix = p.OutH() * p.OutW()
 	pl.crs = p.C * p.R * p.S
-	pl.direct = p.R == 1 && p.S == 1 && p.StrideH == 1 && p.StrideW == 1 && p.PadH == 0 && p.PadW == 0
-	pl.g = 1
-	if !pl.direct {
-		pl.g = max(1, min((targetCols+pl.p-1)/pl.p, (p.N+par-1)/par))
-	}
+	pl.g = max(1, min((targetCols+pl.pix-1)/pl.pix, (p.N+par-1)/par))
 	pl.groups = (p.N + pl.g - 1) / pl.g
 	pl.workers = min(par, pl.groups)
 	pl.inner = max(1, par/pl.workers)
-	cols := pl.g * pl.p
-	if !pl.direct {
-		pl.colLen = pl.crs * cols
-	}
-	if pl.g > 1 {
-		pl.tmpLen = p.K * cols
-	}
-	pl.packLen = max(packLen(p.K, cols, pl.crs), packLen(pl.crs, cols, p.K), packLen(p.K, pl.crs, cols))
-	pl.slab = pl.colLen + pl.tmpLen + pl.inner*pl.packLen
 	return pl
 }
 
+// groupsOf returns the groups [g0, g1) of worker w.
+func (pl *convPlan) groupsOf(w int) (g0, g1 int) {
+	return w * pl.groups / pl.workers, (w + 1) * pl.groups / pl.workers
+}
+
+// images returns the images [n0, n1) of group i.
+func (pl *convPlan) images(p ConvParams, i int) (n0, n1 int) {
+	return i * pl.g, min(p.N, (i+1)*pl.g)
+}
+
+// slabLens are the lengths of one worker's scratch: tmp holds a group's output (gradient)
+// matrix, col an im2col matrix or padded images, and pack the GEMM packing buffers of each
+// inner goroutine.
+type slabLens struct{ tmp, col, pack int }
+
+// slab returns the scratch length of one worker.
+func (pl *convPlan) slab(l slabLens) int { return l.tmp + l.col + pl.inner*l.pack }
+
+// forwardLens are the scratch lengths of Conv2dForward's workers.
+func (p ConvParams) forwardLens(pl *convPlan) slabLens {
+	cols := pl.g * pl.pix
+	l := slabLens{col: p.padLen(pl.g), pack: packLen(p.K, cols, pl.crs)}
+	if pl.g > 1 {
+		l.tmp = p.K * cols
+	}
+	return l
+}
+
+// filterLens are the scratch lengths of Conv2dBackwardFilter's workers.
+func (p ConvParams) filterLens(pl *convPlan) slabLens {
+	cols := pl.g * pl.pix
+	l := slabLens{col: p.padLen(pl.g), pack: packLen(p.K, pl.crs, cols)}
+	if pl.g > 1 {
+		l.tmp = p.K * cols
+	}
+	return l
+}
+
+// dataLens are the scratch lengths of Conv2dBackwardData's workers when it runs GEMM and
+// col2im (see flipped for the other case).
+func (p ConvParams) dataLens(pl *convPlan) slabLens {
+	cols := pl.g * pl.pix
+	l := slabLens{col: pl.crs * cols, pack: packLen(pl.crs, cols, p.K)}
+	if pl.g > 1 {
+		l.tmp = p.K * cols
+	}
+	return l
+}
+
+// flipMinC is the fewest input channels for which Conv2dBackwardData runs as a forward
+// convolution: with fewer, that convolution's GEMM has too few rows (C) to pay for
+// packing its (K*R*S)-row im2col matrix, and GEMM plus col2im is faster.
+const flipMinC = 16
+
+// flipped returns the convolution whose forward pass is p's backward-data pass, and
+// whether there is one: with stride 1 and padding at most R-1 (S-1), dx is the correlation
+// of dy, padded by R-1-PadH (S-1-PadW), with the filter w' (C×K×R×S),
+// w'[c,k,r,s] = w[k,c,R-1-r,S-1-s]. It is not used for fewer than flipMinC input channels.
+func (p ConvParams) flipped() (ConvParams, bool) {
+	if p.StrideH != 1 || p.StrideW != 1 || p.PadH > p.R-1 || p.PadW > p.S-1 || p.C < flipMinC {
+		return ConvParams{}, false
+	}
+	return ConvParams{N: p.N, C: p.K, H: p.OutH(), W: p.OutW(), K: p.C, R: p.R, S: p.S,
+		StrideH: 1, StrideW: 1, PadH: p.R - 1 - p.PadH, PadW: p.S - 1 - p.PadW}, true
+}
+
+// forwardLen, dataLen and filterLen are the workspace lengths of the three passes.
+func (p ConvParams) forwardLen(par int) int {
+	pl := p.plan(par)
+	return pl.workers*pl.slab(p.forwardLens(&pl)) + prepackLen(p.K, pl.crs)
+}
+
+func (p ConvParams) dataLen(par int) int {
+	if q, ok := p.flipped(); ok {
+		return q.forwardLen(par)
+	}
+	pl := p.plan(par)
+	return pl.workers * pl.slab(p.dataLens(&pl))
+}
+
+func (p ConvParams) filterLen(par int) int {
+	pl := p.plan(par)
+	return pl.workers*pl.slab(p.filterLens(&pl)) + (pl.workers-1)*p.K*pl.crs
+}
+
 // WorkspaceLen is the number of T elements of scratch the Conv2d* functions need with par
-// workers. It covers the per-worker im2col matrix, GEMM packing buffers and, for
-// Conv2dBackwardFilter, one partial filter gradient per extra worker.
+// workers: GEMM packing buffers and an output matrix per worker, the im2col matrix per
+// worker for a strided backward-data pass and, for Conv2dBackwardFilter, one partial filter
+// gradient per extra worker. It is 0 for invalid p.
 func (p ConvParams) WorkspaceLen(par int) int {
 	if p.Validate() != nil {
 		return 0
 	}
-	pl := p.plan(par)
-	return pl.workers*pl.slab + (pl.workers-1)*p.K*pl.crs
+	return max(p.forwardLen(par), p.dataLen(par), p.filterLen(par), p.filterRowsLen(par))
 }
 
 // mustConv panics unless p is valid and the slices are long enough. lens and names list the
@@ -118,22 +185,8 @@ func mustConv(op string, p ConvParams, par int, names [3]string, lens [3]int, wo
 	}
 }
 
-// convScratch is one worker's share of the workspace.
-type convScratch[T Float] struct {
-	col, tmp, pack []T
-}
-
-// workerScratch returns worker w's scratch within work.
-func workerScratch[T Float](pl *convPlan, work []T, w int) convScratch[T] {
-	s := work[w*pl.slab : (w+1)*pl.slab]
-	return convScratch[T]{
-		col:  s[:pl.colLen],
-		tmp:  s[pl.colLen : pl.colLen+pl.tmpLen],
-		pack: s[pl.colLen+pl.tmpLen:],
-	}
-}
-
-// groupRange returns the images [n0, n1) of group i.
-func groupRange(p ConvParams, pl *convPlan, i int) (n0, n1 int) {
-	return i * pl.g, min(p.N, (i+1)*pl.g)
+// slabOf returns worker w's tmp, col and pack scratch within work.
+func slabOf[T Float](pl *convPlan, l slabLens, work []T, w int) (tmp, col, pack []T) {
+	s := work[w*pl.slab(l) : (w+1)*pl.slab(l)]
+	return s[:l.tmp], s[l.tmp : l.tmp+l.col], s[l.tmp+l.col:]
 }

@@ -45,6 +45,10 @@ func convCases(rng *rand.Rand) []ConvParams {
 		{N: 5, C: 8, H: 4, W: 4, K: 16, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
 		{N: 4, C: 16, H: 2, W: 2, K: 8, R: 3, S: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1},
 		{N: 2, C: 3, H: 9, W: 7, K: 5, R: 2, S: 3, StrideH: 2, StrideW: 1, PadH: 0, PadW: 2},
+		// At least rowsMinPix output pixels, for the in-place backward-filter kernel.
+		{N: 3, C: 5, H: 17, W: 16, K: 40, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
+		{N: 1, C: 2, H: 18, W: 20, K: 3, R: 3, S: 3, StrideH: 1, StrideW: 1},
+		{N: 2, C: 4, H: 16, W: 16, K: 33, R: 1, S: 1, StrideH: 1, StrideW: 1},
 	}
 	for range 12 {
 		r := []int{1, 3}[rng.IntN(2)]

@@ -54,12 +54,55 @@ func checkMatrix(name string, rows, cols, length, ld int) {
 func gemm[T Float](par int, transA, transB bool, m, n, k int, alpha T, a []T, lda int,
 	b []T, ldb int, beta T, c []T, ldc int, pack []T) {
 	if unsafe.Sizeof(alpha) == 4 {
-		gemmWith(float32Kernel, par, transA, transB, m, n, k, float32(alpha), asF32(a), lda,
-			asF32(b), ldb, float32(beta), asF32(c), ldc, asF32(pack))
+		gemmWith(float32Kernel, par, transA, m, n, k, float32(alpha), asF32(a), lda, nil,
+			matrixB(transB, asF32(b), ldb), float32(beta), asF32(c), ldc, asF32(pack))
 		return
 	}
-	gemmWith(float64Kernel, par, transA, transB, m, n, k, float64(alpha), asF64(a), lda,
-		asF64(b), ldb, float64(beta), asF64(c), ldc, asF64(pack))
+	gemmWith(float64Kernel, par, transA, m, n, k, float64(alpha), asF64(a), lda, nil,
+		matrixB(transB, asF64(b), ldb), float64(beta), asF64(c), ldc, asF64(pack))
+}
+
+// kernelMR is the mr of the micro-kernel gemm uses for T.
+func kernelMR[T Float]() int {
+	var z T
+	if unsafe.Sizeof(z) == 4 {
+		return float32Kernel.mr
+	}
+	return float64Kernel.mr
+}
+
+// prepack packs the k-blocks [b0, b1) of alpha*op(A) (m×k) into dst (prepackLen(m, k)
+// elements) for gemmPacked; see prepackWith.
+func prepack[T Float](transA bool, m, k int, alpha T, a []T, lda int, dst []T, b0, b1 int) {
+	if unsafe.Sizeof(alpha) == 4 {
+		prepackWith(float32Kernel, transA, m, k, float32(alpha), asF32(a), lda, asF32(dst), b0, b1)
+		return
+	}
+	prepackWith(float64Kernel, transA, m, k, float64(alpha), asF64(a), lda, asF64(dst), b0, b1)
+}
+
+// gemmPacked is gemm with B given by a packer and, if apre is not nil, A prepacked by
+// prepack (then a, lda and alpha are not used).
+func gemmPacked[T Float](par int, transA bool, m, n, k int, alpha T, a []T, lda int, apre []T,
+	pb func(p0, j0, kc, nc, nr int, bp, line []T), beta T, c []T, ldc int, pack []T) {
+	var ap32 []float32
+	var ap64 []float64
+	if apre != nil {
+		ap32, ap64 = asF32(apre), asF64(apre)
+	}
+	if unsafe.Sizeof(alpha) == 4 {
+		pb32 := func(p0, j0, kc, nc, nr int, bp, line []float32) {
+			pb(p0, j0, kc, nc, nr, fromF32[T](bp), fromF32[T](line))
+		}
+		gemmWith(float32Kernel, par, transA, m, n, k, float32(alpha), asF32(a), lda, ap32,
+			pb32, float32(beta), asF32(c), ldc, asF32(pack))
+		return
+	}
+	pb64 := func(p0, j0, kc, nc, nr int, bp, line []float64) {
+		pb(p0, j0, kc, nc, nr, fromF64[T](bp), fromF64[T](line))
+	}
+	gemmWith(float64Kernel, par, transA, m, n, k, float64(alpha), asF64(a), lda, ap64,
+		pb64, float64(beta), asF64(c), ldc, asF64(pack))
 }
 
 // asF32 views a slice of a ~float32 type as []float32.
@@ -70,4 +113,14 @@ func asF32[T Float](s []T) []float32 {
 // asF64 views a slice of a ~float64 type as []float64.
 func asF64[T Float](s []T) []float64 {
 	return unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
+}
+
+// fromF32 views a []float32 as a slice of a ~float32 type T.
+func fromF32[T Float](s []float32) []T {
+	return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
+}
+
+// fromF64 views a []float64 as a slice of a ~float64 type T.
+func fromF64[T Float](s []float64) []T {
+	return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
 }

@@ -6,18 +6,18 @@ package cpu
 // vectors and broadcasts elements of packed A: in BLIS's column-major terms our B is BLIS's
 // A and the other way round. Loops, outermost first:
 //
-//	ic over m in blocks of gemmMC   (A block, kc×mc, packed once per pc)
+//	jc over n in blocks of gemmNC   (B block, kc×nc, packed once per jc and pc)
 //	pc over k in blocks of gemmKC
-//	jc over n in blocks of gemmNC   (B block, kc×nc, kept in L2)
-//	ir over mc in steps of mr       (A micro-panel, kc×mr, kept in L1)
-//	jr over nc in steps of nr       (B micro-panel streamed from L2; micro-kernel on mr×nr of C)
+//	ic over m in blocks of gemmMC   (A block, mc×kc, kept in L2)
+//	jr over nc in steps of nr       (B micro-panel, kc×nr, kept in L1)
+//	ir over mc in steps of mr       (A micro-panel streamed from L2; micro-kernel on mr×nr of C)
 //
 // alpha is folded into packed A; beta is 0 (first pc block overwrites C), 1 (accumulate) or
 // applied to C beforehand.
 
 // Block sizes. gemmMC is a multiple of every kernel's mr and gemmNC of every nr.
 const (
-	gemmKC = 256
+	gemmKC = 128
 	gemmMC = 960
 	gemmNC = 1024
 
@@ -34,20 +34,49 @@ type kernel[T float32 | float64] struct {
 	tile   func(kc int, ap, bp, c []T, ldc int, acc bool)
 }
 
+// bPacker packs op(B)[p0:p0+kc, j0:j0+nc] into bp as nr-column panels: panel q starts at
+// q*nr*kc and holds element (p, q*nr+j) at p*nr+j; columns past nc are zero. line is
+// scratch of gemmNC elements. Packers let convolutions pack im2col matrices straight from
+// the images, never storing them whole.
+type bPacker[T float32 | float64] func(p0, j0, kc, nc, nr int, bp, line []T)
+
+// matrixB returns the packer of the stored matrix b (k×n, or n×k when transB).
+func matrixB[T float32 | float64](transB bool, b []T, ldb int) bPacker[T] {
+	return func(p0, j0, kc, nc, nr int, bp, _ []T) {
+		packB(transB, b, ldb, p0, j0, kc, nc, nr, bp)
+	}
+}
+
 // packLen is the scratch length one goroutine of gemm needs for an m×n×k product with any
 // of the package's kernels.
 func packLen(m, n, k int) int {
 	kc := min(k, gemmKC)
-	return (min(m, gemmMC)+maxMR)*kc + kc*(min(n, gemmNC)+maxNR) + maxMR*maxNR
+	return (min(m, gemmMC)+maxMR)*kc + kc*(min(n, gemmNC)+maxNR) + maxMR*maxNR + gemmNC
 }
 
-// gemmWith is gemm for a given micro-kernel.
-func gemmWith[T float32 | float64](kn *kernel[T], par int, transA, transB bool, m, n, k int,
-	alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int, pack []T) {
+// prepackLen is the length of A (m×k) packed whole by prepackWith for any kernel.
+func prepackLen(m, k int) int { return (m + maxMR) * k }
+
+// prepackWith packs alpha*op(A) (m×k) whole for kn into dst: the block of depth kc at pc
+// starts at pc*roundUp(m, mr), laid out as packA lays out a block. A GEMM can then reuse it
+// across calls instead of packing A each time. It packs only the k-blocks [b0, b1) (block i
+// starts at pc = i*gemmKC), so that goroutines can share the work.
+func prepackWith[T float32 | float64](kn *kernel[T], transA bool, m, k int, alpha T, a []T, lda int, dst []T, b0, b1 int) {
+	mRound := (m + kn.mr - 1) / kn.mr * kn.mr
+	for pc := b0 * gemmKC; pc < min(k, b1*gemmKC); pc += gemmKC {
+		kc := min(gemmKC, k-pc)
+		packA(transA, a, lda, 0, pc, m, kc, alpha, kn.mr, dst[pc*mRound:pc*mRound+mRound*kc])
+	}
+}
+
+// gemmWith is gemm for a given micro-kernel and B packer. If apre is not nil, it holds
+// alpha*op(A) packed by prepackWith, and a, lda and alpha are not used.
+func gemmWith[T float32 | float64](kn *kernel[T], par int, transA bool, m, n, k int,
+	alpha T, a []T, lda int, apre []T, pb bPacker[T], beta T, c []T, ldc int, pack []T) {
 	if m == 0 || n == 0 {
 		return
 	}
-	if k == 0 || alpha == 0 {
+	if k == 0 || (alpha == 0 && apre == nil) {
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
@@ -83,12 +112,7 @@ func gemmWith[T float32 | float64](kn *kernel[T], par int, transA, transB bool, 
 		t0, t1 := w*nt/par, (w+1)*nt/par
 		pk := pack[w*pl : (w+1)*pl]
 		if byCols {
-			j0, j1 := t0*kn.nr, min(n, t1*kn.nr)
-			bo := j0
-			if transB {
-				bo = j0 * ldb
-			}
-			gemmSerial(kn, transA, transB, m, j1-j0, k, alpha, a, lda, b[bo:], ldb, acc, c[j0:], ldc, pk)
+			gemmSerial(kn, transA, m, t0*kn.nr, min(n, t1*kn.nr), k, alpha, a, lda, apre, 0, m, pb, acc, c, ldc, pk)
 			return
 		}
 		i0, i1 := t0*kn.mr, min(m, t1*kn.mr)
@@ -96,7 +120,10 @@ func gemmWith[T float32 | float64](kn *kernel[T], par int, transA, transB bool, 
 		if transA {
 			ao = i0
 		}
-		gemmSerial(kn, transA, transB, i1-i0, n, k, alpha, a[ao:], lda, b, ldb, acc, c[i0*ldc:], ldc, pk)
+		if apre != nil {
+			ao = 0
+		}
+		gemmSerial(kn, transA, i1-i0, 0, n, k, alpha, a[ao:], lda, apre, i0, m, pb, acc, c[i0*ldc:], ldc, pk)
 	})
 }
 
@@ -114,31 +141,41 @@ func scaleC[T float32 | float64](m, n int, beta T, c []T, ldc int) {
 	}
 }
 
-// gemmSerial computes C (+)= alpha*op(A)*op(B) on one goroutine with scratch pack.
-func gemmSerial[T float32 | float64](kn *kernel[T], transA, transB bool, m, n, k int, alpha T,
-	a []T, lda int, b []T, ldb int, acc bool, c []T, ldc int, pack []T) {
+// gemmSerial computes columns [j0, j1) of C (+)= alpha*op(A)*op(B) on one goroutine with
+// scratch pack. If apre is not nil, it is A (of mAll rows) prepacked by prepackWith, and
+// this call's rows start at its row i0.
+func gemmSerial[T float32 | float64](kn *kernel[T], transA bool, m, j0, j1, k int, alpha T,
+	a []T, lda int, apre []T, i0, mAll int, pb bPacker[T], acc bool, c []T, ldc int, pack []T) {
 	mr, nr := kn.mr, kn.nr
 	kcMax := min(k, gemmKC)
 	mcMax := (min(m, gemmMC) + mr - 1) / mr * mr
-	ncMax := (min(n, gemmNC) + nr - 1) / nr * nr
+	ncMax := (min(j1-j0, gemmNC) + nr - 1) / nr * nr
 	ap := pack[:mcMax*kcMax]
 	bp := pack[len(ap) : len(ap)+kcMax*ncMax]
 	tile := pack[len(ap)+len(bp) : len(ap)+len(bp)+mr*nr]
-	for ic := 0; ic < m; ic += gemmMC {
-		mc := min(gemmMC, m-ic)
+	line := pack[len(ap)+len(bp)+len(tile):]
+	line = line[:gemmNC]
+	for jc := j0; jc < j1; jc += gemmNC {
+		nc := min(gemmNC, j1-jc)
 		for pc := 0; pc < k; pc += gemmKC {
 			kc := min(gemmKC, k-pc)
-			packA(transA, a, lda, ic, pc, mc, kc, alpha, mr, ap)
+			pb(pc, jc, kc, nc, nr, bp, line)
 			accum := acc || pc > 0
-			for jc := 0; jc < n; jc += gemmNC {
-				nc := min(gemmNC, n-jc)
-				packB(transB, b, ldb, pc, jc, kc, nc, nr, bp)
-				for ir := 0; ir < mc; ir += mr {
-					mm := min(mr, mc-ir)
-					apan := ap[ir*kc : (ir+mr)*kc]
-					for jr := 0; jr < nc; jr += nr {
-						nn := min(nr, nc-jr)
-						bpan := bp[jr*kc : (jr+nr)*kc]
+			for ic := 0; ic < m; ic += gemmMC {
+				mc := min(gemmMC, m-ic)
+				ap := ap
+				if apre != nil {
+					o := pc*((mAll+mr-1)/mr*mr) + (i0+ic)*kc
+					ap = apre[o : o+(mc+mr-1)/mr*mr*kc]
+				} else {
+					packA(transA, a, lda, ic, pc, mc, kc, alpha, mr, ap)
+				}
+				for jr := 0; jr < nc; jr += nr {
+					nn := min(nr, nc-jr)
+					bpan := bp[jr*kc : (jr+nr)*kc]
+					for ir := 0; ir < mc; ir += mr {
+						mm := min(mr, mc-ir)
+						apan := ap[ir*kc : (ir+mr)*kc]
 						co := (ic+ir)*ldc + jc + jr
 						if mm == mr && nn == nr {
 							kn.tile(kc, apan, bpan, c[co:co+(mr-1)*ldc+nr], ldc, accum)
@@ -169,14 +206,17 @@ func packA[T float32 | float64](transA bool, a []T, lda, i0, p0, mc, kc int, alp
 	for ir := 0; ir < mc; ir += mr {
 		pan := ap[ir*kc : (ir+mr)*kc]
 		mm := min(mr, mc-ir)
-		if !transA {
+		switch {
+		case !transA && mm == 8 && mr == 8:
+			packA8(a, lda, (i0+ir)*lda+p0, kc, alpha, pan)
+		case !transA:
 			for i := range mm {
 				o := (i0+ir+i)*lda + p0
 				for p, v := range a[o : o+kc] {
 					pan[p*mr+i] = alpha * v
 				}
 			}
-		} else {
+		default:
 			for p := range kc {
 				o := (p0+p)*lda + i0 + ir
 				dst := pan[p*mr : p*mr+mm]
@@ -217,5 +257,30 @@ func packB[T float32 | float64](transB bool, b []T, ldb, p0, j0, kc, nc, nr int,
 				clear(pan[p*nr+nn : p*nr+nr])
 			}
 		}
+	}
+}
+
+// packA8 is packA's loop for one full panel of 8 rows of A (not transposed) starting at a[o]:
+// it writes the panel sequentially, reading the 8 rows side by side.
+func packA8[T float32 | float64](a []T, lda, o, kc int, alpha T, pan []T) {
+	r0 := a[o : o+kc]
+	r1 := a[o+lda : o+lda+kc]
+	r2 := a[o+2*lda : o+2*lda+kc]
+	r3 := a[o+3*lda : o+3*lda+kc]
+	r4 := a[o+4*lda : o+4*lda+kc]
+	r5 := a[o+5*lda : o+5*lda+kc]
+	r6 := a[o+6*lda : o+6*lda+kc]
+	r7 := a[o+7*lda : o+7*lda+kc]
+	pan = pan[:8*kc]
+	for p := range kc {
+		d := pan[8*p : 8*p+8 : 8*p+8]
+		d[0] = alpha * r0[p]
+		d[1] = alpha * r1[p]
+		d[2] = alpha * r2[p]
+		d[3] = alpha * r3[p]
+		d[4] = alpha * r4[p]
+		d[5] = alpha * r5[p]
+		d[6] = alpha * r6[p]
+		d[7] = alpha * r7[p]
 	}
 }

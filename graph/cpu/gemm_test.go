@@ -165,7 +165,14 @@ func TestGemmKernels(t *testing.T) {
 		t.Run(kn.name, func(t *testing.T) {
 			for _, tc := range gemmCases(rng) {
 				runGemmCase(t, rng, tc, func(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-					gemmWith(kn, 2, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nil)
+					gemmWith(kn, 2, tA, m, n, k, alpha, a, lda, nil, matrixB(tB, b, ldb), beta, c, ldc, nil)
+				})
+				// The same with A prepacked whole.
+				runGemmCase(t, rng, tc, func(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+					apre := make([]float32, prepackLen(m, k))
+					prepackWith(kn, tA, m, k, alpha, a, lda, apre, 0, 1)
+					prepackWith(kn, tA, m, k, alpha, a, lda, apre, 1, (k+gemmKC-1)/gemmKC)
+					gemmWith(kn, 2, false, m, n, k, 0, nil, 0, apre, matrixB(tB, b, ldb), beta, c, ldc, nil)
 				})
 			}
 		})
