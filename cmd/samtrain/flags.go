@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"runtime"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/samtrain/samtrain/datasets/cifar"
+	"github.com/samtrain/samtrain/train"
 )
 
 const trainDescription = `samtrain trains a ResNet on CIFAR-10 or CIFAR-100 with SGD (--rho 0) or with
@@ -56,6 +58,26 @@ func trainFlags() []cli.Flag {
 		&cli.IntFlag{Name: "width", Value: 64, Usage: "channels of the first ResNet stage (64 in the paper; later stages double it), > 0"},
 		&cli.Uint64Flag{Name: "seed", Value: 0, Usage: "seed of every random choice: initialisation, validation split, label noise, data order and augmentation"},
 		&cli.StringFlag{Name: "device", Value: "auto", Usage: "where to compute: " + strings.Join(devices, ", ") + " (auto: an NVIDIA GPU if one is usable, else the CPU)"},
+		&cli.IntFlag{Name: "threads", Value: runtime.NumCPU(), Usage: "goroutines per kernel of the CPU backend (its Par)"},
+		&cli.StringFlag{Name: "schedule", Value: "piecewise", Usage: "learning-rate schedule, evaluated at every step: " + strings.Join(train.Schedules, ", ") + " (piecewise: lr until 50% of training, lr/10 until 75%, then lr/100)"},
+		&cli.IntSliceFlag{Name: "milestones", Usage: "epochs at which the multistep schedule divides the rate by 10 (e.g. 100,150)"},
+		&cli.IntFlag{Name: "warmup-epochs", Usage: "linear learning-rate warm-up over this many epochs; 0 is none"},
+		&cli.BoolFlag{Name: "nesterov", Usage: "Nesterov momentum"},
+		&cli.StringFlag{Name: "decay", Value: "l2", Usage: "how weight decay applies: l2 (a term of the loss, so SAM's ascent sees it too; the paper's), coupled (torch.optim.SGD's weight_decay) or decoupled (SGDW)"},
+		&cli.StringFlag{Name: "bn-policy", Value: "both", Usage: "BatchNorm running statistics during SAM's two passes: both (updated in both, the paper's), first (only in the clean pass) or eval (eval-mode statistics in both)"},
+		&cli.IntFlag{Name: "sam-from", Usage: "first epoch (0-based) that uses SAM; ERM before (the paper's ERM->SAM switch)"},
+		&cli.IntFlag{Name: "sam-until", Usage: "first epoch (0-based) back to ERM (SAM->ERM switch); 0 means SAM to the end"},
+		&cli.BoolFlag{Name: "unnormalized", Usage: "SAM ascent rho*g instead of rho*g/||g|| (the variant of the paper's convergence theorem)"},
+		&cli.BoolFlag{Name: "rho-by-lr", Usage: "scale rho with the learning rate: rho_t = rho * lr_t"},
+		&cli.IntFlag{Name: "ascent-steps", Usage: "multi-step ascent: projected gradient steps in the rho-ball; 0 is plain SAM"},
+		&cli.BoolFlag{Name: "asam", Usage: "adaptive SAM (ASAM): element-wise |w|+eta scaling of the perturbation"},
+		&cli.Float64Flag{Name: "eta", Usage: "ASAM's eta, >= 0"},
+		&cli.BoolFlag{Name: "random-perturbation", Usage: "control run: a random direction with the norm of the SAM perturbation"},
+		&cli.BoolFlag{Name: "no-augment", Usage: "train without the random crop and flip"},
+		&cli.StringFlag{Name: "norm-layer", Value: "batch", Usage: "normalisation layer of the network: batch (BatchNorm) or group (GroupNorm)"},
+		&cli.IntFlag{Name: "eval-batch", Value: 500, Usage: "images per evaluation pass"},
+		&cli.BoolFlag{Name: "resume", Usage: "continue the run whose checkpoint is in --out (same flags)"},
+		&cli.StringFlag{Name: "finetune-from", Usage: "`CHECKPOINT` (or exported weights) whose model starts the run, e.g. an ERM model to continue with SAM"},
 	}
 }
 
@@ -78,6 +100,10 @@ type trainConfig struct {
 	Width       int
 	Seed        uint64
 	Device      string
+
+	Threads, EvalBatch int
+	Resume             bool
+	Spec               train.Spec // every setting that determines the result
 }
 
 // parseTrainConfig reads and checks the root flags; every error is a
@@ -141,6 +167,30 @@ func parseTrainConfig(c *cli.Context) (*trainConfig, error) {
 	}
 	if cfg.M == 0 {
 		cfg.M = cfg.BatchSize
+	}
+	cfg.Threads, cfg.EvalBatch, cfg.Resume = c.Int("threads"), c.Int("eval-batch"), c.Bool("resume")
+	if cfg.Threads <= 0 {
+		return nil, usagef("--threads %d: want a positive number of goroutines", cfg.Threads)
+	}
+	if cfg.EvalBatch <= 0 {
+		return nil, usagef("--eval-batch %d: want a positive number of images", cfg.EvalBatch)
+	}
+	cfg.Spec = train.Spec{
+		Model: cfg.Model, Dataset: cfg.Dataset.String(), Width: cfg.Width, Norm: c.String("norm-layer"),
+		Epochs: cfg.Epochs, BatchSize: cfg.BatchSize, LR: cfg.LR, Schedule: c.String("schedule"),
+		Milestones: c.IntSlice("milestones"), WarmupEpochs: c.Int("warmup-epochs"),
+		Momentum: cfg.Momentum, Nesterov: c.Bool("nesterov"), WeightDecay: cfg.WeightDecay, Decay: c.String("decay"),
+		Rho: cfg.Rho, M: cfg.M, Unnormalized: c.Bool("unnormalized"), RhoByLR: c.Bool("rho-by-lr"),
+		BNPolicy: c.String("bn-policy"), SAMFrom: c.Int("sam-from"), SAMUntil: c.Int("sam-until"),
+		AscentSteps: c.Int("ascent-steps"), Adaptive: c.Bool("asam"), Eta: c.Float64("eta"), RandomPert: c.Bool("random-perturbation"),
+		Augment: !c.Bool("no-augment"), Normalize: cfg.Normalize, LabelNoise: cfg.LabelNoise, ValSize: cfg.ValSize,
+		Seed: cfg.Seed, FinetuneFrom: c.String("finetune-from"),
+	}
+	if err := cfg.Spec.Validate(); err != nil {
+		return nil, usagef("%s", strings.TrimPrefix(err.Error(), "train: "))
+	}
+	if cfg.Resume && cfg.Spec.FinetuneFrom != "" {
+		return nil, usagef("--resume and --finetune-from: give one (a resumed run already has its weights)")
 	}
 	if err := checkDataDir(cfg.DataDir); err != nil {
 		return nil, err

@@ -3,16 +3,23 @@ package main
 import (
 	"errors"
 	"fmt"
+	"runtime/debug"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/samtrain/samtrain/datasets/cifar"
+	"github.com/samtrain/samtrain/graph/cpu"
+	"github.com/samtrain/samtrain/train"
 )
 
 // trainAction is the root command: validate the flags, open the data and
-// build the training view, then train.
+// build the training view, pick the device, then train.
 func trainAction(c *cli.Context) error {
 	cfg, err := parseTrainConfig(c)
+	if err != nil {
+		return err
+	}
+	dev, err := pickDevice(c, cfg.Device)
 	if err != nil {
 		return err
 	}
@@ -20,25 +27,98 @@ func trainAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	train, val, err := cifar.HoldOut(data.Train, cfg.ValSize, cfg.Seed)
-	if err != nil {
+	if cfg.ValSize >= data.Train.Len() {
 		return usagef("--val-size %d: want fewer than the %d training images", cfg.ValSize, data.Train.Len())
 	}
-	if cfg.LabelNoise > 0 {
-		if train, err = train.WithLabelNoise(cfg.LabelNoise, cfg.Seed); err != nil {
-			return err
-		}
+	view, err := train.NewData(data, &cfg.Spec)
+	if err != nil {
+		return err
 	}
 	nval := 0
-	if val != nil {
-		nval = val.Len()
+	if view.Val != nil {
+		nval = view.Val.Len()
 	}
 	fmt.Fprintf(c.App.Writer, "run: %v\n", cfg)
-	fmt.Fprintf(c.App.Writer, "data: %s: %d training images (%d with noisy labels), %d validation, %d test\n",
-		data.Source, train.Len(), train.Noisy(), nval, data.Test.Len())
-	// The models (nets/resnet), the SAM optimiser (optim) and the training
-	// loop come in their own issues; the lead wires them here.
-	return errors.New("training is not wired yet: flags and data are checked, but the models and the SAM optimiser are not connected to this command")
+	fmt.Fprintf(c.App.Writer, "data: %s: %d training images (%d with noisy labels), %d validation, %d test; sha256 %s\n",
+		data.Source, view.Train.Len(), view.Train.Noisy(), nval, view.Test.Len(), view.SHA256)
+	r := &train.Run{
+		Spec:      cfg.Spec,
+		Data:      view,
+		Backend:   &cpu.Backend[float32]{Par: cfg.Threads},
+		Out:       cfg.Out,
+		Resume:    cfg.Resume,
+		EvalBatch: cfg.EvalBatch,
+		Info: map[string]any{
+			"args":      c.Args().Slice(),
+			"flags":     setFlags(c),
+			"version":   version(),
+			"device":    dev,
+			"threads":   cfg.Threads,
+			"data_dir":  cfg.DataDir,
+			"data_from": data.Source,
+		},
+		Log:      c.App.Writer,
+		Progress: c.App.ErrWriter,
+		Terminal: isTerminal(c.App.ErrWriter),
+	}
+	res, err := r.Train(c.Context)
+	if errors.Is(err, train.ErrInterrupted) {
+		return fmt.Errorf("%w; continue with the same flags and --resume", err)
+	}
+	if err != nil {
+		return err
+	}
+	if n := len(res.Metrics); n > 0 {
+		m := res.Metrics[n-1]
+		fmt.Fprintf(c.App.Writer, "done: %d epochs, test error %.2f%%; outputs in %s\n", m.Epoch, 100*m.TestErr, cfg.Out)
+	} else {
+		fmt.Fprintf(c.App.Writer, "done: nothing left to train in %s\n", cfg.Out)
+	}
+	return nil
+}
+
+// pickDevice resolves --device: the CUDA backend is not there yet, so cuda
+// is an error and auto means the CPU (said on one line).
+func pickDevice(c *cli.Context, dev string) (string, error) {
+	switch dev {
+	case "cuda":
+		return "", errors.New("--device cuda: CUDA backend not available yet; use --device cpu")
+	case "auto":
+		fmt.Fprintln(c.App.Writer, "device: cpu (auto: the CUDA backend is not available yet)")
+	}
+	return "cpu", nil
+}
+
+// setFlags returns the flags given on the command line with their values.
+func setFlags(c *cli.Context) map[string]any {
+	m := map[string]any{}
+	for _, f := range c.App.Flags {
+		name := f.Names()[0]
+		if c.IsSet(name) {
+			m[name] = c.Value(name)
+		}
+	}
+	return m
+}
+
+// version returns the module version and VCS revision of the binary.
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := bi.Main.Version
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			v += " " + s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				v += " (modified)"
+			}
+		}
+	}
+	return v
 }
 
 // openData opens the data set and, when it is not there, says how to get it.
