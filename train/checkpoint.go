@@ -50,12 +50,12 @@ type Checkpoint struct {
 
 // Accum holds the running sums of the current epoch.
 type Accum struct {
-	Images    int     `json:"images"`     // training images seen
-	LossSum   float64 `json:"loss_sum"`   // Σ over batches of mean clean loss × batch size
-	Errors    int     `json:"errors"`     // clean-pass mistakes against the trained (possibly noisy) labels
+	Images    int     `json:"images"`       // training images seen
+	LossSum   float64 `json:"loss_sum"`     // Σ over batches of mean clean loss × batch size
+	Errors    int     `json:"errors"`       // clean-pass mistakes against the trained (possibly noisy) labels
 	ErrClean  int     `json:"errors_clean"` // clean-pass mistakes against the clean labels
-	TrainSecs float64 `json:"train_secs"` // time spent in training steps
-	WallSecs  float64 `json:"wall_secs"`  // time of the epoch so far
+	TrainSecs float64 `json:"train_secs"`   // time spent in training steps
+	WallSecs  float64 `json:"wall_secs"`    // time of the epoch so far
 }
 
 // Save writes c to path atomically (package safetensors writes a temporary

@@ -260,7 +260,7 @@ func (r *Run) Train(ctx context.Context) (*Result, error) {
 
 // trainEpoch runs step on the batches of epoch from pos on, reporting
 // progress; it returns ErrInterrupted (unwrapped) when ctx is cancelled
-// between steps.
+// before a step. After the epoch's last step the caller checks ctx.
 func (r *Run) trainEpoch(ctx context.Context, l *cifar.Loader, epoch, pos, nb int, step func(*cifar.Batch) error, acc *Accum) error {
 	// The loader gets its own context: cancelling ctx must stop the run
 	// between two steps, not make the loader drop the next batch.
@@ -275,14 +275,14 @@ func (r *Run) trainEpoch(ctx context.Context, l *cifar.Loader, epoch, pos, nb in
 	defer prog.clear()
 	images0 := acc.Images
 	for it.Next() {
+		if ctx.Err() != nil {
+			return ErrInterrupted
+		}
 		b := it.Batch()
 		if err := step(b); err != nil {
 			return err
 		}
 		prog.update(b.Pos+1, acc.Images-images0, acc.LossSum/float64(max(acc.Images, 1)))
-		if ctx.Err() != nil && b.Pos+1 < nb {
-			return ErrInterrupted
-		}
 	}
 	if err := it.Err(); err != nil {
 		return fmt.Errorf("train: epoch %d: %w", epoch+1, err)
