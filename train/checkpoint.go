@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/samtrain/samtrain/graph"
+	"github.com/samtrain/samtrain/nets/resnet"
 	"github.com/samtrain/samtrain/optim"
 	"github.com/samtrain/samtrain/safetensors"
 )
@@ -182,4 +183,20 @@ func Export(src, dst string) error {
 		return fmt.Errorf("train: export: %w", err)
 	}
 	return nil
+}
+
+// NewModel builds the checkpoint's network on backend b with the
+// checkpoint's weights and BatchNorm buffers.
+func (c *Checkpoint) NewModel(b graph.Backend[float32]) (*graph.Model[float32], error) {
+	if err := c.Spec.Validate(); err != nil {
+		return nil, fmt.Errorf("train: checkpoint: %w", err)
+	}
+	m, err := resnet.New[float32](b, c.Spec.Net(), c.Spec.Seed)
+	if err != nil {
+		return nil, fmt.Errorf("train: checkpoint: %w", err)
+	}
+	if err := m.Params().SetTensors(c.Model); err != nil {
+		return nil, fmt.Errorf("train: checkpoint: %w", err)
+	}
+	return m, nil
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"runtime"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -58,7 +57,7 @@ func trainFlags() []cli.Flag {
 		&cli.IntFlag{Name: "width", Value: 64, Usage: "channels of the first ResNet stage (64 in the paper; later stages double it), > 0"},
 		&cli.Uint64Flag{Name: "seed", Value: 0, Usage: "seed of every random choice: initialisation, validation split, label noise, data order and augmentation"},
 		&cli.StringFlag{Name: "device", Value: "auto", Usage: "where to compute: " + strings.Join(devices, ", ") + " (auto: an NVIDIA GPU if one is usable, else the CPU)"},
-		&cli.IntFlag{Name: "threads", Value: runtime.NumCPU(), Usage: "goroutines per kernel of the CPU backend (its Par)"},
+		&cli.IntFlag{Name: "threads", Value: defaultThreads(), Usage: "goroutines per kernel of the CPU backend (its Par)"},
 		&cli.StringFlag{Name: "schedule", Value: "piecewise", Usage: "learning-rate schedule, evaluated at every step: " + strings.Join(train.Schedules, ", ") + " (piecewise: lr until 50% of training, lr/10 until 75%, then lr/100)"},
 		&cli.IntSliceFlag{Name: "milestones", Usage: "epochs at which the multistep schedule divides the rate by 10 (e.g. 100,150)"},
 		&cli.IntFlag{Name: "warmup-epochs", Usage: "linear learning-rate warm-up over this many epochs; 0 is none"},

@@ -58,12 +58,20 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Name:  "samtrain",
 		Usage: "train neural networks with Sharpness-Aware Minimization (SAM, m-SAM)",
 		UsageText: "samtrain [flags]                 train (see the flags below)\n" +
-			"samtrain data download|verify|info   get and check CIFAR-10/100",
+			"samtrain data download|verify|info   get and check CIFAR-10/100\n" +
+			"samtrain eval CHECKPOINT             loss and error of a trained model\n" +
+			"samtrain interpolate A B             losses along (1-t)A + tB\n" +
+			"samtrain plot RUN...                 PNG of training curves or of an interpolation\n" +
+			"samtrain export CHECKPOINT OUT       weights as safetensors with PyTorch names",
 		Description: trainDescription,
 		Flags:       trainFlags(),
 		Action:      trainAction,
 		Commands: []*cli.Command{
 			dataCommand(),
+			evalCommand(),
+			interpolateCommand(),
+			plotCommand(),
+			exportCommand(),
 		},
 		Writer:         stdout,
 		ErrWriter:      stderr,

@@ -7,6 +7,9 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"encoding/json"
+	"image/png"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,7 +18,11 @@ import (
 	"testing"
 
 	"github.com/samtrain/samtrain/datasets/cifar"
+	"github.com/samtrain/samtrain/safetensors"
+	"github.com/samtrain/samtrain/train"
 )
+
+var pngDecode = png.Decode
 
 // samtrain runs the app in-process and returns its exit status and output.
 func samtrain(args ...string) (code int, stdout, stderr string) {
@@ -128,18 +135,150 @@ func TestTrainNoData(t *testing.T) {
 	}
 }
 
-func TestTrainNotWired(t *testing.T) {
-	dir := writeData(t, cifar10Files(2)) // 20 images per file: 100 training images
-	code, stdout, stderr := samtrain("--data-dir", dir, "--val-size", "10", "--label-noise", "0.5", "--m", "32")
-	if code != exitError || !strings.Contains(stderr, "not wired yet") {
-		t.Errorf("exit %d, stderr %q; want %d and a 'not wired yet' error", code, stderr, exitError)
+// TestTrainWorkflow trains a tiny network on generated data through the
+// command line, then evaluates, exports, fine-tunes, interpolates and plots
+// it, checking each command's outputs.
+func TestTrainWorkflow(t *testing.T) {
+	dir := writeData(t, cifar10Files(2)) // 20 images per file: 100 training images, 20 test
+	out := filepath.Join(t.TempDir(), "erm")
+	tiny := []string{"--data-dir", dir, "--model", "preact-resnet18", "--width", "2", "--batch-size", "16", "--epochs", "2", "--threads", "1"}
+	code, stdout, stderr := samtrain(append(tiny, "--out", out, "--rho", "0", "--val-size", "10", "--label-noise", "0.5")...)
+	if code != exitOK {
+		t.Fatalf("train: exit %d, stderr %q", code, stderr)
 	}
-	if !strings.Contains(stdout, "90 training images") || !strings.Contains(stdout, "10 validation, 20 test") || !strings.Contains(stdout, "m=32") {
-		t.Errorf("stdout %q lacks the run and data summary", stdout)
+	for _, want := range []string{"device: cpu (auto: the CUDA backend is not available yet)", "90 training images", "10 validation, 20 test", "epoch   2", "clean labels", "val loss", "done: 2 epochs"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("train stdout lacks %q:\n%s", want, stdout)
+		}
 	}
-	// --val-size beyond the data's size is a usage error.
-	if code, _, stderr := samtrain("--data-dir", dir, "--val-size", "100"); code != exitUsage {
-		t.Errorf("--val-size 100 of 100: exit %d, stderr %q", code, stderr)
+	if !strings.Contains(stderr, "100% 5/5 steps") {
+		t.Errorf("no plain progress lines on stderr: %q", stderr)
+	}
+	ms, err := train.ReadMetrics(out)
+	if err != nil || len(ms) != 2 || ms[1].ValErr == nil || ms[1].TrainErrClean == nil {
+		t.Fatalf("metrics: %v, %+v", err, ms)
+	}
+	var cfg struct {
+		Spec train.Spec     `json:"spec"`
+		Info map[string]any `json:"info"`
+		Sum  string         `json:"data_sha256"`
+	}
+	b, err := os.ReadFile(filepath.Join(out, train.ConfigFile))
+	if err != nil || json.Unmarshal(b, &cfg) != nil {
+		t.Fatalf("config.json: %v %s", err, b)
+	}
+	if cfg.Spec.Epochs != 2 || cfg.Spec.LabelNoise != 0.5 || cfg.Info["device"] != "cpu" || len(cfg.Sum) != 64 || cfg.Info["version"] == nil {
+		t.Errorf("config.json: %+v", cfg)
+	}
+	if _, err := os.Stat(filepath.Join(out, train.LabelsFile)); err != nil {
+		t.Errorf("no label-noise record: %v", err)
+	}
+	ckpt := filepath.Join(out, train.CheckpointFile)
+
+	// A second run into the same folder without --resume is refused; with
+	// it there is nothing left to do.
+	if code, _, stderr := samtrain(append(tiny, "--out", out, "--rho", "0", "--val-size", "10", "--label-noise", "0.5")...); code != exitError || !strings.Contains(stderr, "resume") {
+		t.Errorf("rerun: exit %d, %q", code, stderr)
+	}
+	if code, stdout, _ := samtrain(append(tiny, "--out", out, "--rho", "0", "--val-size", "10", "--label-noise", "0.5", "--resume")...); code != exitOK || !strings.Contains(stdout, "nothing left") {
+		t.Errorf("resume of a finished run: exit %d, %q", code, stdout)
+	}
+	if code, _, stderr := samtrain(append(tiny, "--out", out, "--rho", "0.1", "--val-size", "10", "--label-noise", "0.5", "--resume")...); code != exitError || !strings.Contains(stderr, "rho: 0 -> 0.1") {
+		t.Errorf("resume with other flags: exit %d, %q", code, stderr)
+	}
+
+	// eval reproduces the last epoch's test and validation scores.
+	code, stdout, stderr = samtrain("eval", "--data-dir", dir, "--json", "--batch", "7", ckpt)
+	if code != exitOK {
+		t.Fatalf("eval: exit %d, %q", code, stderr)
+	}
+	var ev struct {
+		Scores map[string]train.Score `json:"scores"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &ev); err != nil {
+		t.Fatal(err)
+	}
+	if d := math.Abs(ev.Scores["test"].Loss - ms[1].TestLoss); d > 1e-9 || ev.Scores["test"].Err != ms[1].TestErr || ev.Scores["val"].Err != *ms[1].ValErr {
+		t.Errorf("eval %+v, last epoch test loss %v err %v val err %v", ev.Scores, ms[1].TestLoss, ms[1].TestErr, *ms[1].ValErr)
+	}
+	if ev.Scores["train"].N != 90 {
+		t.Errorf("eval scored %d training images, want 90", ev.Scores["train"].N)
+	}
+
+	// export writes the model under its PyTorch names, loadable by --finetune-from.
+	exported := filepath.Join(t.TempDir(), "erm.safetensors")
+	if code, _, stderr := samtrain("export", ckpt, exported); code != exitOK {
+		t.Fatalf("export: exit %d, %q", code, stderr)
+	}
+	ts, meta, err := safetensors.ReadFile(exported)
+	if err != nil || meta["format"] != "pt" {
+		t.Fatalf("exported file: %v %v", err, meta)
+	}
+	for _, name := range []string{"conv1.weight", "layer1.0.bn1.running_mean", "layer4.1.conv2.weight", "linear.weight", "linear.bias"} {
+		if _, ok := ts[name]; !ok {
+			t.Errorf("export lacks %s", name)
+		}
+	}
+	if ts["layer1.0.bn1.num_batches_tracked"].Dtype != safetensors.I64 || ts["conv1.weight"].Dtype != safetensors.F32 {
+		t.Errorf("export dtypes: %v %v", ts["layer1.0.bn1.num_batches_tracked"].Dtype, ts["conv1.weight"].Dtype)
+	}
+
+	// Fine-tune the ERM model with SAM from epoch 1 on (ERM->SAM).
+	sam := filepath.Join(t.TempDir(), "sam")
+	code, stdout, stderr = samtrain(append(tiny, "--out", sam, "--rho", "0.05", "--m", "8", "--sam-from", "1", "--finetune-from", exported)...)
+	if code != exitOK || !strings.Contains(stdout, "starting from the weights of") {
+		t.Fatalf("fine-tune: exit %d, %q %q", code, stdout, stderr)
+	}
+	if ms, _ := train.ReadMetrics(sam); len(ms) != 2 || ms[0].Rho != 0 || ms[1].Rho != 0.05 {
+		t.Errorf("fine-tune rho per epoch: %+v", ms)
+	}
+
+	// Interpolate between the two and plot everything.
+	ip := filepath.Join(t.TempDir(), "ip.jsonl")
+	code, stdout, stderr = samtrain("interpolate", "--data-dir", dir, "--out", ip, "--points", "4", "--bn-batches", "2", "--batch", "20", "--train-images", "40", ckpt, filepath.Join(sam, train.CheckpointFile))
+	if code != exitOK || !strings.Contains(stdout, "2 batches of 20") {
+		t.Fatalf("interpolate: exit %d, %q %q", code, stdout, stderr)
+	}
+	pts, err := train.ReadPoints(ip)
+	if err != nil || len(pts) != 4 || pts[0].T != -1 || pts[3].T != 2 || pts[1].Train.N != 40 || pts[1].Test.N != 20 {
+		t.Errorf("interpolation points: %v %+v", err, pts)
+	}
+	for _, args := range [][]string{{out, sam}, {ip}} {
+		png := filepath.Join(t.TempDir(), "f.png")
+		if code, _, stderr := samtrain(append([]string{"plot", "--out", png}, args...)...); code != exitOK {
+			t.Errorf("plot %v: exit %d, %q", args, code, stderr)
+			continue
+		}
+		f, err := os.Open(png)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := pngDecode(f)
+		f.Close()
+		if err != nil || img.Bounds().Dx() <= img.Bounds().Dy() {
+			t.Errorf("plot %v: %v, bounds %v (want two panels side by side)", args, err, img.Bounds())
+		}
+	}
+}
+
+// TestDevice checks --device: cuda is refused before any work.
+func TestDevice(t *testing.T) {
+	dir := writeData(t, cifar10Files(1))
+	code, stdout, stderr := samtrain("--data-dir", dir, "--device", "cuda", "--out", t.TempDir())
+	if code != exitError || !strings.Contains(stderr, "CUDA backend not available yet") || stdout != "" {
+		t.Errorf("cuda: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}
+
+// TestUnwritableOut checks that an output folder that cannot be created is
+// an error before training.
+func TestUnwritableOut(t *testing.T) {
+	dir := writeData(t, cifar10Files(1))
+	file := filepath.Join(t.TempDir(), "f")
+	os.WriteFile(file, nil, 0o644)
+	code, stdout, stderr := samtrain("--data-dir", dir, "--out", filepath.Join(file, "run"), "--width", "2", "--batch-size", "10", "--threads", "1")
+	if code != exitError || !strings.Contains(stderr, "output folder") || strings.Contains(stdout, "epoch   1") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"runtime/debug"
 
 	"github.com/urfave/cli/v2"
@@ -130,3 +131,15 @@ func openData(dir string, kind cifar.Kind) (*cifar.Data, error) {
 	}
 	return d, err
 }
+
+// openView opens the data set of s in dir and builds the view s trains on.
+func openView(dir string, s *train.Spec) (*train.Data, error) {
+	data, err := openData(dir, s.Kind())
+	if err != nil {
+		return nil, err
+	}
+	return train.NewData(data, s)
+}
+
+// defaultThreads is the default of --threads: every CPU.
+func defaultThreads() int { return runtime.NumCPU() }
