@@ -10,6 +10,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/samtrain/samtrain/datasets/cifar"
 	"github.com/samtrain/samtrain/graph/cpu"
 )
 
@@ -180,5 +181,45 @@ func TestUnwritableOutput(t *testing.T) {
 	r.afterStep = func(int, int, []float32) { steps++ }
 	if _, err := r.Train(context.Background()); err == nil || steps != 0 {
 		t.Errorf("error %v after %d steps, want an error before training", err, steps)
+	}
+}
+
+// TestResNet34CIFAR100 trains ResNet-34 on generated CIFAR-100 data for one
+// epoch: the same run, another network and 100 classes.
+func TestResNet34CIFAR100(t *testing.T) {
+	rec := func(n int, seed byte) []byte {
+		b := records(n, uint64(seed))
+		out := make([]byte, 0, n*cifar.CIFAR100.RecordSize())
+		for i := range n {
+			r := b[i*cifar.CIFAR10.RecordSize() : (i+1)*cifar.CIFAR10.RecordSize()]
+			out = append(out, r[0], r[0]*10+r[1]%10) // coarse < 20, fine < 100
+			out = append(out, r[1:]...)
+		}
+		return out
+	}
+	tr, err := cifar.Decode(cifar.CIFAR100, rec(16, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	te, err := cifar.Decode(cifar.CIFAR100, rec(4, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := tinySpec()
+	s.Model, s.Dataset, s.Epochs = "resnet34", "cifar100", 1
+	d, err := NewData(&cifar.Data{Kind: cifar.CIFAR100, Train: tr, Test: te}, &s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Run{Spec: s, Data: d, Backend: &cpu.Backend[float32]{Par: 2}, Out: t.TempDir()}
+	res, err := r.Train(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Metrics) != 1 || res.Model.Classes() != 100 || res.Metrics[0].Steps != 2 {
+		t.Errorf("metrics %+v, %d classes", res.Metrics, res.Model.Classes())
+	}
+	if _, ok := res.Model.Params().Lookup("layer3.5.conv2.weight"); !ok {
+		t.Errorf("no layer3.5: not a ResNet-34")
 	}
 }
