@@ -127,7 +127,7 @@ func parseTrainConfig(c *cli.Context) (*trainConfig, error) {
 		Device:      c.String("device"),
 	}
 	if c.Args().Present() {
-		return nil, usagef("unexpected argument %q: training takes only flags; subcommands are: data", c.Args().First())
+		return nil, usagef("unexpected argument %q: training takes only flags; subcommands are: data, eval, interpolate, plot, export", c.Args().First())
 	}
 	if err := oneOf("model", cfg.Model, models); err != nil {
 		return nil, err
