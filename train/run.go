@@ -43,7 +43,8 @@ type Run struct {
 	Out     string                 // output folder; created if missing
 
 	// Resume continues the run whose checkpoint is in Out; its Spec must
-	// equal Spec. Without Resume, Out must not hold a checkpoint.
+	// equal Spec (FinetuneFrom aside, which only sets the start). Without
+	// Resume, Out must not hold a checkpoint.
 	Resume bool
 	// EvalBatch is the batch size of evaluation passes; 0 means
 	// Spec.BatchSize.
@@ -100,7 +101,11 @@ func (r *Run) Train(ctx context.Context) (*Result, error) {
 		if ck, err = LoadCheckpoint(ckptPath); err != nil {
 			return nil, fmt.Errorf("train: resume: %w", err)
 		}
-		if d := ck.Spec.diff(s); len(d) > 0 {
+		// The starting weights matter only at the start: a resumed
+		// fine-tuning run need not name them again.
+		a, b := ck.Spec, *s
+		a.FinetuneFrom, b.FinetuneFrom = "", ""
+		if d := a.diff(&b); len(d) > 0 {
 			return nil, fmt.Errorf("train: resume %s: the checkpoint's run differs in %v; resume with the same settings: %w", ckptPath, d, ErrSpec)
 		}
 	} else if _, err := os.Stat(ckptPath); err == nil {

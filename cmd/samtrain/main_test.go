@@ -232,6 +232,9 @@ func TestTrainWorkflow(t *testing.T) {
 	if ms, _ := train.ReadMetrics(sam); len(ms) != 2 || ms[0].Rho != 0 || ms[1].Rho != 0.05 {
 		t.Errorf("fine-tune rho per epoch: %+v", ms)
 	}
+	if code, stdout, stderr := samtrain(append(tiny, "--out", sam, "--rho", "0.05", "--m", "8", "--sam-from", "1", "--resume")...); code != exitOK || !strings.Contains(stdout, "nothing left") {
+		t.Errorf("resume of the fine-tuned run without --finetune-from: exit %d, %q %q", code, stdout, stderr)
+	}
 
 	// Interpolate between the two and plot everything.
 	ip := filepath.Join(t.TempDir(), "ip.jsonl")
