@@ -1,8 +1,11 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 
@@ -42,6 +45,9 @@ func trainAction(c *cli.Context) error {
 	fmt.Fprintf(c.App.Writer, "run: %v\n", cfg)
 	fmt.Fprintf(c.App.Writer, "data: %s: %d training images (%d with noisy labels), %d validation, %d test; sha256 %s\n",
 		data.Source, view.Train.Len(), view.Train.Noisy(), nval, view.Test.Len(), view.SHA256)
+	if cfg.Resume {
+		warnThreads(c, cfg.Out, cfg.Threads)
+	}
 	r := &train.Run{
 		Spec:      cfg.Spec,
 		Data:      view,
@@ -143,3 +149,21 @@ func openView(dir string, s *train.Spec) (*train.Data, error) {
 
 // defaultThreads is the default of --threads: every CPU.
 func defaultThreads() int { return runtime.NumCPU() }
+
+// warnThreads says when a resumed run uses another --threads than the run
+// it continues: the CPU kernels split their sums by thread, so the weights
+// then differ from an uninterrupted run in the last bits.
+func warnThreads(c *cli.Context, out string, threads int) {
+	b, err := os.ReadFile(filepath.Join(out, train.ConfigFile))
+	if err != nil {
+		return
+	}
+	var cfg struct {
+		Info struct {
+			Threads int `json:"threads"`
+		} `json:"info"`
+	}
+	if json.Unmarshal(b, &cfg) == nil && cfg.Info.Threads != 0 && cfg.Info.Threads != threads {
+		fmt.Fprintf(c.App.Writer, "note: the run used --threads %d, resuming with %d: the result will not be bit-for-bit that of an uninterrupted run\n", cfg.Info.Threads, threads)
+	}
+}
