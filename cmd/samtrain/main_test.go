@@ -372,3 +372,25 @@ func TestDataDownload(t *testing.T) {
 		t.Errorf("failed downloads left %d entries", len(ents))
 	}
 }
+
+// TestInterrupt cancels the context as SIGINT does: the run saves a
+// checkpoint, says how to continue, and --resume finishes it; another
+// --threads is noted.
+func TestInterrupt(t *testing.T) {
+	dir := writeData(t, cifar10Files(1))
+	out := filepath.Join(t.TempDir(), "run")
+	args := []string{"samtrain", "--data-dir", dir, "--out", out, "--model", "preact-resnet18", "--width", "2", "--batch-size", "10", "--epochs", "1", "--threads", "1"}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stdout, stderr bytes.Buffer
+	if code := run(ctx, args, &stdout, &stderr); code != exitError || !strings.Contains(stderr.String(), "--resume") {
+		t.Fatalf("interrupted: exit %d, %q", code, stderr.String())
+	}
+	if _, err := os.Stat(filepath.Join(out, train.CheckpointFile)); err != nil {
+		t.Fatalf("no checkpoint after the interrupt: %v", err)
+	}
+	code, so, se := samtrain(append(args[1:len(args)-1], "2", "--resume")...)
+	if code != exitOK || !strings.Contains(so, "done: 1 epochs") || !strings.Contains(so, "--threads 1, resuming with 2") {
+		t.Errorf("resume: exit %d, %q %q", code, so, se)
+	}
+}
