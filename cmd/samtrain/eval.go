@@ -32,6 +32,9 @@ func evalCommand() *cli.Command {
 }
 
 func evalAction(c *cli.Context) error {
+	if err := flagsFirst(c); err != nil {
+		return err
+	}
 	if c.NArg() != 1 {
 		return usagef("eval takes one CHECKPOINT, got %d arguments", c.NArg())
 	}

@@ -19,6 +19,9 @@ func exportCommand() *cli.Command {
 			"model.load_state_dict. It is also accepted by --finetune-from.",
 		OnUsageError: onUsageError,
 		Action: func(c *cli.Context) error {
+			if err := flagsFirst(c); err != nil {
+				return err
+			}
 			if c.NArg() != 2 {
 				return usagef("export takes CHECKPOINT OUT.safetensors, got %d arguments", c.NArg())
 			}

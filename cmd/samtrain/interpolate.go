@@ -44,6 +44,9 @@ func interpolateCommand() *cli.Command {
 }
 
 func interpolateAction(c *cli.Context) error {
+	if err := flagsFirst(c); err != nil {
+		return err
+	}
 	if c.NArg() != 2 {
 		return usagef("interpolate takes two checkpoints A B, got %d arguments", c.NArg())
 	}

@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
@@ -95,4 +96,15 @@ func usagef(format string, args ...any) error {
 // does not parse) into usage errors instead of printing the whole help.
 func onUsageError(c *cli.Context, err error, isSubcommand bool) error {
 	return usagef("%v (see --help)", err)
+}
+
+// flagsFirst rejects a flag given after a subcommand's arguments, which
+// urfave/cli would take as an argument.
+func flagsFirst(c *cli.Context) error {
+	for _, a := range c.Args().Slice() {
+		if strings.HasPrefix(a, "-") && len(a) > 1 {
+			return usagef("%s: flags go before the arguments (samtrain %s [flags] %s)", a, c.Command.Name, c.Command.ArgsUsage)
+		}
+	}
+	return nil
 }

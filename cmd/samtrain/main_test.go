@@ -107,6 +107,19 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"data", "frobnicate"}, "frobnicate"},
 		{[]string{"data", "info", "--dataset", "svhn"}, "--dataset"},
 		{[]string{"data", "download", "--dataset", "svhn"}, "--dataset"},
+		{[]string{"plot", "somerun", "--out", "f.png"}, "flags go before"},
+		{[]string{"eval"}, "CHECKPOINT"},
+		{[]string{"eval", "--batch", "0", "c"}, "--batch"},
+		{[]string{"interpolate", "a"}, "two checkpoints"},
+		{[]string{"interpolate", "--from", "2", "--to", "1", "a", "b"}, "--from"},
+		{[]string{"interpolate", "--points", "1", "a", "b"}, "--points"},
+		{[]string{"export", "a"}, "CHECKPOINT OUT"},
+		{[]string{"plot"}, "run folders"},
+		{[]string{"--schedule", "linear"}, "schedule"},
+		{[]string{"--bn-policy", "second"}, "bn policy"},
+		{[]string{"--sam-from", "3", "--sam-until", "2"}, "SAM window"},
+		{[]string{"--threads", "0"}, "--threads"},
+		{[]string{"--resume", "--finetune-from", "x"}, "--finetune-from"},
 	} {
 		args := append([]string{"--data-dir", dir}, tc.args...)
 		code, stdout, stderr := samtrain(args...)

@@ -32,6 +32,9 @@ func plotCommand() *cli.Command {
 }
 
 func plotAction(c *cli.Context) error {
+	if err := flagsFirst(c); err != nil {
+		return err
+	}
 	if c.NArg() == 0 {
 		return usagef("plot takes one or more run folders, or an interpolation file")
 	}
