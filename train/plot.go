@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image/color"
 	"os"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -116,7 +117,24 @@ func newPlot(title, x, y string) *plot.Plot {
 	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = title, x, y
 	p.Add(plotter.NewGrid())
 	p.Legend.Top = true
+	p.X.Tick.Marker, p.Y.Tick.Marker = exactTicks{}, exactTicks{}
 	return p
+}
+
+// exactTicks are gonum's default ticks with labels of up to 6 significant
+// digits: the default labels are rounded to the precision of the step (a
+// tick at 1.55 is labelled "1.6"), which misplaces the curves' values.
+type exactTicks struct{}
+
+// Ticks returns the ticks of [lo, hi].
+func (exactTicks) Ticks(lo, hi float64) []plot.Tick {
+	ts := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i := range ts {
+		if ts[i].Label != "" {
+			ts[i].Label = strconv.FormatFloat(ts[i].Value, 'g', 6, 64)
+		}
+	}
+	return ts
 }
 
 func addLine(p *plot.Plot, xy plotter.XYs, c color.Color, dashed bool, name string) error {
