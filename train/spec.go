@@ -203,7 +203,7 @@ func (s *Spec) optimizer() *optim.SAM[float32] {
 		Adaptive:     s.Adaptive,
 		Eta:          s.Eta,
 		Random:       s.RandomPert,
-		Seed:         s.Seed ^ 0x5a5a5a5a,
+		Seed:         s.Seed ^ 0x5a5a5a5a, // a stream apart from the loader's and the initialisation's
 		FromEpoch:    s.SAMFrom,
 		UntilEpoch:   s.SAMUntil,
 	}

@@ -63,3 +63,26 @@ func TestSchedulePerStep(t *testing.T) {
 		}
 	}
 }
+
+// TestRhoAt checks the ρ logged per epoch for the SAM window and for ρ
+// proportional to the learning rate.
+func TestRhoAt(t *testing.T) {
+	for _, tc := range []struct {
+		from, until int
+		byLR        bool
+		epoch       int
+		lr, want    float64
+	}{
+		{1, 3, false, 0, 0.1, 0},      // ERM before the window
+		{1, 3, false, 1, 0.1, 0.05},   // SAM inside
+		{1, 3, false, 3, 0.1, 0},      // ERM again from until on
+		{0, 0, false, 199, 0.1, 0.05}, // no end
+		{0, 0, true, 5, 0.01, 0.0005}, // ρ·lr
+	} {
+		s := Defaults()
+		s.SAMFrom, s.SAMUntil, s.RhoByLR = tc.from, tc.until, tc.byLR
+		if got := s.rhoAt(tc.epoch, tc.lr); math.Abs(got-tc.want) > 1e-15 {
+			t.Errorf("window [%d, %d) byLR %v epoch %d: rho %v, want %v", tc.from, tc.until, tc.byLR, tc.epoch, got, tc.want)
+		}
+	}
+}
