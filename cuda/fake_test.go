@@ -46,7 +46,7 @@ func fakeDir(t *testing.T) string {
 		}
 		fake.dir = dir
 		so := filepath.Join(dir, "libfake.so")
-		cmd := exec.Command("g++", "-std=c++17", "-O1", "-Wall", "-Wextra", "-Werror", "-fPIC", "-shared", "-pthread",
+		cmd := exec.Command("g++", "-std=c++17", "-O0", "-Wall", "-Wextra", "-Werror", "-fPIC", "-shared", "-pthread",
 			"-I.", "-Itestdata/fake", "-o", so, "testdata/fake/fake.cpp")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			fake.err = errors.New("g++: " + err.Error() + "\n" + string(out))

@@ -97,8 +97,8 @@ func SearchDirs(root string, getenv func(string) string) []string {
 	return dirs
 }
 
-// globSorted returns the matches of pattern, newest Python version last-sorted first so that
-// python3.12 comes before python3.9.
+// globSorted returns the matches of pattern in descending natural order, so that python3.12
+// comes before python3.9.
 func globSorted(pattern string) []string {
 	m, _ := filepath.Glob(pattern) // the only error is a malformed pattern, and ours are fixed
 	sort.Slice(m, func(i, j int) bool { return naturalLess(m[j], m[i]) })
