@@ -415,3 +415,25 @@ func equal[T comparable](a, b []T) bool {
 	}
 	return true
 }
+
+func TestSelfTest(t *testing.T) {
+	forDevices(t, func(t *testing.T, d *Device) {
+		div := 8 // the fake runs the kernels on the CPU
+		if d.Name() != "Fake GPU 0" {
+			div = 1
+		}
+		checks, err := selfTestRun(d, 1, div)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(checks) < 30 {
+			t.Errorf("%d checks, want every kernel, GEMM, convolution, pooling and SAM step", len(checks))
+		}
+		for _, c := range checks {
+			if !c.Pass {
+				t.Errorf("%s: relative error %g (tolerance %g) %s", c.Name, c.RelErr, c.Tol, c.Err)
+			}
+		}
+		t.Logf("%d checks", len(checks))
+	})
+}

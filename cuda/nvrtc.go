@@ -106,3 +106,6 @@ func (n *nvrtc) version() (int, int, error) {
 	err := check(NVRTC, "nvrtcVersion", n.nvrtcVersion(&ma, &mi))
 	return int(ma), int(mi), err
 }
+
+// NVRTCVersion returns the loaded NVRTC's major and minor version.
+func (d *Device) NVRTCVersion() (major, minor int, err error) { return d.rtc.version() }
