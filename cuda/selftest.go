@@ -41,8 +41,10 @@ func selfTestRun(d *Device, seed uint64, div int) ([]Check, error) {
 	st.gemm()
 	st.conv()
 	st.pool()
-	st.samStep(1)
-	st.samStep(2)
+	for _, m := range []int{1, 2} {
+		st.samStep(m, false)
+		st.samStep(m, true)
+	}
 	return st.checks, nil
 }
 
@@ -507,12 +509,18 @@ func (st *selfTest) pool() {
 // L(w) = 1/(2B) ||Xw - y||^2, gradient X^T(Xw - y)/B, split into m micro-batches: each
 // micro-batch takes its own ascent step w + rho*g_i/||g_i||, its gradient there is averaged,
 // the weights are restored by copy and SGD (momentum 0.9, weight decay 5e-4) applies the
-// average. m = 1 is SAM (n-SAM with one batch).
-func (st *selfTest) samStep(m int) {
-	const batch, dim, rho = 256, 64, 0.05
-	name := "sam_step"
+// average. m = 1 is SAM (n-SAM with one batch). With weights false it checks the averaged
+// SAM gradient, else the weights after the step.
+func (st *selfTest) samStep(m int, weights bool) {
+	const batch, dim, rho = 256, 64, 0.5 // a large rho makes a wrong ascent step show
+	name := "sam"
 	if m > 1 {
-		name = fmt.Sprintf("msam_step_m%d", m)
+		name = fmt.Sprintf("msam_m%d", m)
+	}
+	if weights {
+		name += "_weights"
+	} else {
+		name += "_grad"
 	}
 	st.run(name, func() (DevicePtr, []float64, error) {
 		x, xr := st.randn(batch*dim, 1)
@@ -579,6 +587,9 @@ func (st *selfTest) samStep(m int) {
 			for j, v := range refGrad(wp, i) {
 				avg[j] += v / float64(m)
 			}
+		}
+		if !weights {
+			return acc, avg, errors.Join(errs...)
 		}
 		for j := range wr {
 			wr[j] -= 0.1 * (avg[j] + 5e-4*wr[j]) // first step: the momentum buffer is d itself
