@@ -3,6 +3,7 @@ module github.com/samtrain/samtrain
 go 1.26
 
 require (
+	github.com/ebitengine/purego v0.11.3
 	github.com/urfave/cli/v2 v2.27.7
 	gorgonia.org/gorgonia v0.9.18
 )
@@ -13,7 +14,6 @@ require (
 	github.com/chewxy/hm v1.0.0 // indirect
 	github.com/chewxy/math32 v1.10.1 // indirect
 	github.com/cpuguy83/go-md2man/v2 v2.0.7 // indirect
-	github.com/ebitengine/purego v0.11.3 // indirect
 	github.com/gogo/protobuf v1.3.2 // indirect
 	github.com/golang/protobuf v1.5.2 // indirect
 	github.com/google/flatbuffers v2.0.6+incompatible // indirect
