@@ -11,13 +11,15 @@ import (
 var kernelFS embed.FS
 
 // kernelFiles are compiled as one program, in this order (prelude.cu defines helpers).
-var kernelFiles = []string{"prelude.cu", "elementwise.cu", "reduce.cu", "loss.cu", "pool.cu", "batchnorm.cu"}
+var kernelFiles = []string{"prelude.cu", "elementwise.cu", "reduce.cu", "loss.cu", "pool.cu", "batchnorm.cu", "groupnorm.cu"}
 
 // KernelNames lists the kernels of KernelSource, as launched by Kernels.
 var KernelNames = []string{
 	"relu_fwd", "relu_bwd", "add_fwd", "axpy", "scale", "sam_perturb", "sgd_update",
 	"sum_partial", "sumsq_partial", "softmax_xent_fwd", "softmax_xent_bwd",
 	"gap_fwd", "gap_bwd", "bn_fwd_train", "bn_fwd_infer", "bn_bwd",
+	"axpby", "add_row_vector", "sum_rows",
+	"row_moments", "groupnorm_fwd", "groupnorm_bwd", "groupnorm_param_grad",
 }
 
 // KernelSource returns the CUDA C source of the project's kernels as one program.
@@ -274,4 +276,68 @@ func (k *Kernels) BatchNormBackward(s *Stream, b BatchNorm, x, dy, dx, gamma, sa
 	}
 	return s.Launch(k.fn["bn_bwd"], Dim3{uint32(b.C), 1, 1}, Dim3{blockSize, 1, 1}, 0,
 		x, dy, dx, gamma, saveMean, saveInvStd, dgamma, dbeta, b.N, b.C, b.HW)
+}
+
+// Axpby queues y = a*x + b*y.
+func (k *Kernels) Axpby(s *Stream, y DevicePtr, a float32, x DevicePtr, b float32, n int) error {
+	return k.launch1(s, "axpby", n, y, x, a, b, n)
+}
+
+// AddRowVector queues y[r][j] += v[j] for a rows×cols row-major matrix (a Linear bias).
+func (k *Kernels) AddRowVector(s *Stream, y, v DevicePtr, rows, cols int) error {
+	if rows < 0 || cols <= 0 || checkN("add row vector", rows*cols) != nil {
+		return fmt.Errorf("cuda: add row vector: bad shape %dx%d", rows, cols)
+	}
+	return k.launch1(s, "add_row_vector", rows*cols, y, v, rows, cols)
+}
+
+// SumRows queues out[j] = sum over r of y[r][j] (a Linear bias gradient).
+func (k *Kernels) SumRows(s *Stream, y, out DevicePtr, rows, cols int) error {
+	if rows < 0 || cols <= 0 || checkN("sum rows", rows*cols) != nil {
+		return fmt.Errorf("cuda: sum rows: bad shape %dx%d", rows, cols)
+	}
+	return k.launch1(s, "sum_rows", cols, y, out, rows, cols)
+}
+
+// GroupNorm is the shape of a GroupNorm over an N×C×HW float32 tensor with G groups.
+type GroupNorm struct {
+	N, C, HW, G int
+	Eps         float32 // PyTorch's default is 1e-5
+}
+
+func (g GroupNorm) check() error {
+	if g.N <= 0 || g.C <= 0 || g.HW <= 0 || g.G <= 0 || g.C%g.G != 0 || checkN("groupnorm", g.N*g.C*g.HW) != nil {
+		return fmt.Errorf("cuda: groupnorm: bad shape N=%d C=%d HW=%d G=%d", g.N, g.C, g.HW, g.G)
+	}
+	if !(g.Eps > 0) {
+		return fmt.Errorf("cuda: groupnorm: Eps %g must be positive", g.Eps)
+	}
+	return nil
+}
+
+// GroupNormForward queues the group statistics (mean and invstd, N*G each) and
+// y = (x-mean)*invstd*gamma + beta.
+func (k *Kernels) GroupNormForward(s *Stream, g GroupNorm, x, y, gamma, beta, mean, invstd DevicePtr) error {
+	if err := g.check(); err != nil {
+		return err
+	}
+	rows, cols := g.N*g.G, g.C/g.G*g.HW
+	if err := s.Launch(k.fn["row_moments"], Dim3{uint32(rows), 1, 1}, Dim3{blockSize, 1, 1}, 0,
+		x, mean, invstd, rows, cols, g.Eps); err != nil {
+		return err
+	}
+	return k.launch1(s, "groupnorm_fwd", g.N*g.C*g.HW, x, y, mean, invstd, gamma, beta, g.N, g.C, g.HW, g.G)
+}
+
+// GroupNormBackward queues dx, dgamma and dbeta (overwritten) for GroupNormForward's output.
+func (k *Kernels) GroupNormBackward(s *Stream, g GroupNorm, x, dy, dx, gamma, mean, invstd, dgamma, dbeta DevicePtr) error {
+	if err := g.check(); err != nil {
+		return err
+	}
+	if err := s.Launch(k.fn["groupnorm_bwd"], Dim3{uint32(g.N * g.G), 1, 1}, Dim3{blockSize, 1, 1}, 0,
+		x, dy, dx, mean, invstd, gamma, g.N, g.C, g.HW, g.G); err != nil {
+		return err
+	}
+	return s.Launch(k.fn["groupnorm_param_grad"], Dim3{uint32(g.C), 1, 1}, Dim3{blockSize, 1, 1}, 0,
+		x, dy, mean, invstd, dgamma, dbeta, g.N, g.C, g.HW, g.G)
 }

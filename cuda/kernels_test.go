@@ -464,3 +464,103 @@ func TestBatchNormKernels(t *testing.T) {
 		}
 	})
 }
+
+func TestLinearKernels(t *testing.T) {
+	forDevices(t, func(t *testing.T, d *Device) {
+		k := mustKernels(t, d)
+		s := d.DefaultStream()
+		r := rand.New(rand.NewPCG(15, 16))
+		const rows, cols = 7, 300 // more columns than one block of threads
+		y, v, x := randn(r, rows*cols), randn(r, cols), randn(r, rows*cols)
+		py := upload(t, d, y)
+		if err := k.Axpby(s, py, 2, upload(t, d, x), -0.5, rows*cols); err != nil {
+			t.Fatal(err)
+		}
+		if err := k.AddRowVector(s, py, upload(t, d, v), rows, cols); err != nil {
+			t.Fatal(err)
+		}
+		want := make([]float64, rows*cols)
+		sums := make([]float64, cols)
+		for i := range want {
+			want[i] = 2*float64(x[i]) - 0.5*float64(y[i]) + float64(v[i%cols])
+			sums[i%cols] += want[i]
+		}
+		near(t, "axpby+bias", download[float32](t, d, py, rows*cols), want, 1e-6)
+		ps := upload(t, d, make([]float32, cols))
+		if err := k.SumRows(s, py, ps, rows, cols); err != nil {
+			t.Fatal(err)
+		}
+		near(t, "sum rows", download[float32](t, d, ps, cols), sums, 1e-5)
+	})
+}
+
+// gnRef is GroupNorm over N×C×HW with G groups.
+func gnRef(x, gamma, beta []float64, n, c, hw, g int, eps float64) []float64 {
+	y := make([]float64, len(x))
+	m := c / g * hw // a group's values are contiguous
+	for r := 0; r < n*g; r++ {
+		v := x[r*m : (r+1)*m]
+		var mean, variance float64
+		for _, e := range v {
+			mean += e / float64(m)
+		}
+		for _, e := range v {
+			variance += (e - mean) * (e - mean) / float64(m)
+		}
+		for j, e := range v {
+			ch := (r%g)*(c/g) + j/hw
+			y[r*m+j] = (e-mean)/math.Sqrt(variance+eps)*gamma[ch] + beta[ch]
+		}
+	}
+	return y
+}
+
+func TestGroupNormKernels(t *testing.T) {
+	forDevices(t, func(t *testing.T, d *Device) {
+		k := mustKernels(t, d)
+		s := d.DefaultStream()
+		r := rand.New(rand.NewPCG(17, 18))
+		g := GroupNorm{N: 2, C: 6, HW: 5, G: 3, Eps: 1e-5}
+		size := g.N * g.C * g.HW
+		x, dy, gamma, beta := randn(r, size), randn(r, size), randn(r, g.C), randn(r, g.C)
+		px, pdy, pg, pb := upload(t, d, x), upload(t, d, dy), upload(t, d, gamma), upload(t, d, beta)
+		py, pdx := upload(t, d, make([]float32, size)), upload(t, d, make([]float32, size))
+		mean, invstd := upload(t, d, make([]float32, g.N*g.G)), upload(t, d, make([]float32, g.N*g.G))
+		dg, db := upload(t, d, make([]float32, g.C)), upload(t, d, make([]float32, g.C))
+		if err := k.GroupNormForward(s, g, px, py, pg, pb, mean, invstd); err != nil {
+			t.Fatal(err)
+		}
+		if err := k.GroupNormBackward(s, g, px, pdy, pdx, pg, mean, invstd, dg, db); err != nil {
+			t.Fatal(err)
+		}
+		xx, gg, bb, ddy := f64(x), f64(gamma), f64(beta), f64(dy)
+		near(t, "y", download[float32](t, d, py, size), gnRef(xx, gg, bb, g.N, g.C, g.HW, g.G, 1e-5), 1e-5)
+		lossAt := func() float64 {
+			var l float64
+			for i, v := range gnRef(xx, gg, bb, g.N, g.C, g.HW, g.G, 1e-5) {
+				l += v * ddy[i]
+			}
+			return l
+		}
+		fd := func(v []float64) []float64 {
+			grad := make([]float64, len(v))
+			for i := range v {
+				const h = 1e-6
+				old := v[i]
+				v[i] = old + h
+				lp := lossAt()
+				v[i] = old - h
+				lm := lossAt()
+				v[i] = old
+				grad[i] = (lp - lm) / (2 * h)
+			}
+			return grad
+		}
+		near(t, "dx", download[float32](t, d, pdx, size), fd(xx), 1e-4)
+		near(t, "dgamma", download[float32](t, d, dg, g.C), fd(gg), 1e-4)
+		near(t, "dbeta", download[float32](t, d, db, g.C), fd(bb), 1e-4)
+		if err := k.GroupNormForward(s, GroupNorm{N: 1, C: 5, HW: 1, G: 2, Eps: 1e-5}, px, py, pg, pb, mean, invstd); err == nil {
+			t.Error("G not dividing C accepted")
+		}
+	})
+}

@@ -38,6 +38,8 @@ func selfTestRun(d *Device, seed uint64, div int) ([]Check, error) {
 	st.reductions()
 	st.losses()
 	st.batchNorm()
+	st.groupNorm()
+	st.linear()
 	st.gemm()
 	st.conv()
 	st.pool()
@@ -377,6 +379,93 @@ func (st *selfTest) batchNorm() {
 				return pdx, dx, err
 			}
 			return dg, sdyx, err
+		})
+	}
+}
+
+func (st *selfTest) groupNorm() {
+	g := GroupNorm{N: 16, C: 64 / st.div, HW: 64, G: 8 / st.div, Eps: 1e-5}
+	size, m := g.N*g.C*g.HW, g.C/g.G*g.HW
+	x, xr := st.randn(size, 2)
+	dy, dyr := st.randn(size, 1)
+	gamma, gr := st.randn(g.C, 1)
+	beta, br := st.randn(g.C, 1)
+	y, dx, dgamma := make([]float64, size), make([]float64, size), make([]float64, g.C)
+	for r := 0; r < g.N*g.G; r++ {
+		v := xr[r*m : (r+1)*m]
+		var mean, variance, sa, sax float64
+		for _, e := range v {
+			mean += e / float64(m)
+		}
+		for _, e := range v {
+			variance += (e - mean) * (e - mean) / float64(m)
+		}
+		is := 1 / math.Sqrt(variance+float64(g.Eps))
+		ch := func(j int) int { return (r%g.G)*(g.C/g.G) + j/g.HW }
+		for j, e := range v {
+			xhat := (e - mean) * is
+			y[r*m+j] = xhat*gr[ch(j)] + br[ch(j)]
+			a := gr[ch(j)] * dyr[r*m+j]
+			sa += a
+			sax += a * xhat
+			dgamma[ch(j)] += dyr[r*m+j] * xhat
+		}
+		for j, e := range v {
+			xhat := (e - mean) * is
+			dx[r*m+j] = is / float64(m) * (float64(m)*gr[ch(j)]*dyr[r*m+j] - sa - xhat*sax)
+		}
+	}
+	for _, part := range []string{"groupnorm_fwd", "groupnorm_bwd", "groupnorm_dgamma"} {
+		st.run(part, func() (DevicePtr, []float64, error) {
+			px, e1 := put(st, x)
+			pdy, e2 := put(st, dy)
+			pg, e3 := put(st, gamma)
+			pb, e4 := put(st, beta)
+			py, e5 := st.zeros(size)
+			pdx, e6 := st.zeros(size)
+			mean, e7 := st.zeros(g.N * g.G)
+			is, e8 := st.zeros(g.N * g.G)
+			dg, e9 := st.zeros(g.C)
+			db, e10 := st.zeros(g.C)
+			if err := errors.Join(e1, e2, e3, e4, e5, e6, e7, e8, e9, e10); err != nil {
+				return 0, nil, err
+			}
+			err := errors.Join(
+				st.k.GroupNormForward(st.s, g, px, py, pg, pb, mean, is),
+				st.k.GroupNormBackward(st.s, g, px, pdy, pdx, pg, mean, is, dg, db))
+			switch part {
+			case "groupnorm_fwd":
+				return py, y, err
+			case "groupnorm_bwd":
+				return pdx, dx, err
+			}
+			return dg, dgamma, err
+		})
+	}
+}
+
+func (st *selfTest) linear() {
+	rows, cols := 128, 512/st.div
+	y, yr := st.randn(rows*cols, 1)
+	v, vr := st.randn(cols, 1)
+	want, sums := make([]float64, rows*cols), make([]float64, cols)
+	for i := range want {
+		want[i] = yr[i] + vr[i%cols]
+		sums[i%cols] += want[i]
+	}
+	for _, part := range []string{"add_row_vector", "sum_rows"} {
+		st.run(part, func() (DevicePtr, []float64, error) {
+			py, e1 := put(st, y)
+			pv, e2 := put(st, v)
+			ps, e3 := st.zeros(cols)
+			if err := errors.Join(e1, e2, e3); err != nil {
+				return 0, nil, err
+			}
+			err := errors.Join(st.k.AddRowVector(st.s, py, pv, rows, cols), st.k.SumRows(st.s, py, ps, rows, cols))
+			if part == "add_row_vector" {
+				return py, want, err
+			}
+			return ps, sums, err
 		})
 	}
 }

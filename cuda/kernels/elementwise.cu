@@ -57,3 +57,16 @@ extern "C" __global__ void sgd_update(float* w, const float* g, float* buf, floa
 		w[i] -= lr * d;
 	}
 }
+
+// axpby: y[i] = a*x[i] + b*y[i].
+extern "C" __global__ void axpby(float* y, const float* x, float a, float b, int n) {
+	for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x)
+		y[i] = a * x[i] + b * y[i];
+}
+
+// add_row_vector: y[r*cols + j] += v[j] for a rows x cols matrix (a Linear layer's bias).
+extern "C" __global__ void add_row_vector(float* y, const float* v, int rows, int cols) {
+	int n = rows * cols;
+	for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x)
+		y[i] += v[i % cols];
+}

@@ -21,3 +21,12 @@ extern "C" __global__ void sumsq_partial(const float* x, float* out, int n) {
 	s = block_sum(s, sh);
 	if (threadIdx.x == 0) out[blockIdx.x] = s;
 }
+
+// sum_rows: s[j] = sum over r of y[r*cols + j] (a bias gradient), one thread per column.
+extern "C" __global__ void sum_rows(const float* y, float* s, int rows, int cols) {
+	for (int j = blockIdx.x * blockDim.x + threadIdx.x; j < cols; j += blockDim.x * gridDim.x) {
+		float acc = 0.0f;
+		for (int r = 0; r < rows; r++) acc += y[(long long)r * cols + j];
+		s[j] = acc;
+	}
+}

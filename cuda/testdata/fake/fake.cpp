@@ -33,6 +33,7 @@ void __syncthreads() { pthread_barrier_wait(&shim_barrier); }
 #include "kernels/loss.cu"
 #include "kernels/pool.cu"
 #include "kernels/batchnorm.cu"
+#include "kernels/groupnorm.cu"
 
 // call unpacks cuLaunchKernel's kernelParams (pointers to each argument) into a call of k.
 template <typename... A, size_t... I>
@@ -50,6 +51,8 @@ static std::map<std::string, trampoline> kernels = {
 	K(relu_fwd), K(relu_bwd), K(add_fwd), K(axpy), K(scale), K(sam_perturb), K(sgd_update),
 	K(sum_partial), K(sumsq_partial), K(softmax_xent_fwd), K(softmax_xent_bwd),
 	K(gap_fwd), K(gap_bwd), K(bn_fwd_train), K(bn_fwd_infer), K(bn_bwd),
+	K(axpby), K(add_row_vector), K(sum_rows),
+	K(row_moments), K(groupnorm_fwd), K(groupnorm_bwd), K(groupnorm_param_grad),
 };
 
 // ---- recording
