@@ -272,8 +272,13 @@ func (d *Device) convPlan(shape ConvShape, tf32 bool) (convChoice, error) {
 	return ch, nil
 }
 
-// pickAlgo runs a cudnnFind* call and returns the fastest algorithm that succeeded (cuDNN
-// sorts the results by time) and its workspace size.
+// maxWorkspace bounds the workspace of a chosen convolution algorithm: some (FFT) ask for
+// gigabytes to save little time.
+const maxWorkspace = 1 << 30
+
+// pickAlgo runs a cudnnFind* call and returns the fastest algorithm that succeeded with a
+// workspace of at most maxWorkspace bytes (cuDNN sorts the results by time), and its
+// workspace size.
 func pickAlgo(call string, c *cudnn, find func(req int32, got *int32, perf *convPerf) int32) (int32, uint64, error) {
 	var perf [8]convPerf
 	var got int32
@@ -281,11 +286,11 @@ func pickAlgo(call string, c *cudnn, find func(req int32, got *int32, perf *conv
 		return 0, 0, err
 	}
 	for _, p := range perf[:min(int(got), len(perf))] {
-		if p.Status == 0 {
+		if p.Status == 0 && p.Memory <= maxWorkspace {
 			return p.Algo, p.Memory, nil
 		}
 	}
-	return 0, 0, fmt.Errorf("cuda: %s: no algorithm succeeded among %d", call, got)
+	return 0, 0, fmt.Errorf("cuda: %s: no algorithm succeeded within %d bytes of workspace among %d", call, maxWorkspace, got)
 }
 
 func (d *Device) destroyConv(ch convChoice) {

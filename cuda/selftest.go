@@ -83,20 +83,21 @@ func (st *selfTest) run(name string, f func() (DevicePtr, []float64, error)) {
 	}
 	if err != nil {
 		c.Err = err.Error()
-		c.RelErr = math.Inf(1)
+		c.RelErr = math.MaxFloat64 // finite, so that the report stays valid JSON
 		return
 	}
 	c.RelErr = relErr(got, want)
 	c.Pass = c.RelErr <= c.Tol
 }
 
-// relErr is max |got-want| / max |want| (1 when want is all zeros, to stay finite), NaN-aware.
+// relErr is max |got-want| / max |want| (the denominator 1 when want is all zeros);
+// math.MaxFloat64 when a value is NaN or infinite, which JSON cannot hold.
 func relErr(got []float32, want []float64) float64 {
 	var num, den float64
 	for i := range want {
 		d := math.Abs(float64(got[i]) - want[i])
-		if math.IsNaN(d) {
-			return math.Inf(1)
+		if math.IsNaN(d) || math.IsInf(d, 0) {
+			return math.MaxFloat64
 		}
 		num = max(num, d)
 		den = max(den, math.Abs(want[i]))
