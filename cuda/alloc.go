@@ -37,8 +37,8 @@ type AllocatorStats struct {
 	Hits    int    // allocations served from the free lists
 }
 
-// NewAllocator returns an allocator over mem.
-func NewAllocator(mem memory) *Allocator {
+// newAllocator returns an allocator over mem.
+func newAllocator(mem memory) *Allocator {
 	return &Allocator{mem: mem, pools: make(map[uint64][]DevicePtr), live: make(map[DevicePtr]uint64)}
 }
 

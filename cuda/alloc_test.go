@@ -58,7 +58,7 @@ func TestSizeClass(t *testing.T) {
 
 func TestAllocatorReuse(t *testing.T) {
 	mem := newFakeMemory(1 << 30)
-	a := NewAllocator(mem)
+	a := newAllocator(mem)
 	p, err := a.Alloc(1000)
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +103,7 @@ func TestAllocatorReuse(t *testing.T) {
 
 func TestAllocatorOutOfMemory(t *testing.T) {
 	mem := newFakeMemory(4096)
-	a := NewAllocator(mem)
+	a := newAllocator(mem)
 	var ps []DevicePtr
 	for range 4 {
 		p, err := a.Alloc(1000) // class 1024: four fit

@@ -155,7 +155,7 @@ func (d *Device) init() error {
 	if err := drv.check("cuDevicePrimaryCtxRetain", drv.cuDevicePrimaryCtxRetain(&d.ctx, d.dev)); err != nil {
 		return err
 	}
-	d.alloc = NewAllocator(deviceMemory{d})
+	d.alloc = newAllocator(deviceMemory{d})
 	return d.do(func() error {
 		var err error
 		if d.blas.h, err = d.blas.create(); err != nil {

@@ -6,8 +6,15 @@
 // streams and events, a caching device allocator, host<->device copies (pinned host buffers for
 // batches), NVRTC compilation of the project's kernels (CUDA C kept in kernels/*.cu, compiled for
 // the device's own architecture to a CUBIN and cached on disk), kernel launches, cuBLAS SGEMM and
-// cuDNN convolution and pooling. The training backend that implements graph's kernels on top of
-// it lives elsewhere.
+// cuDNN convolution and pooling. [Kernels] launches the project's element-wise and reduction
+// kernels (ReLU, residual add, softmax cross-entropy, global average pooling, BatchNorm and
+// GroupNorm, SGD, SAM's ascent step and gradient norm, m-SAM accumulation); [SelfTest] checks
+// all of it on a device against float64 Go loops. The training backend that implements
+// graph's kernels on top of it lives elsewhere.
+//
+// Without a GPU the package's tests build a fake of the four libraries with g++
+// (testdata/fake), which runs the real kernel sources on the CPU through a small shim, and
+// load it through the same loader.
 //
 // Nothing here is global: [Open] returns a [*Device] that holds the loaded libraries, the context,
 // the allocator and the library handles; libraries read no environment variables (the command

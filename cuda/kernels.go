@@ -13,8 +13,8 @@ var kernelFS embed.FS
 // kernelFiles are compiled as one program, in this order (prelude.cu defines helpers).
 var kernelFiles = []string{"prelude.cu", "elementwise.cu", "reduce.cu", "loss.cu", "pool.cu", "batchnorm.cu", "groupnorm.cu"}
 
-// KernelNames lists the kernels of KernelSource, as launched by Kernels.
-var KernelNames = []string{
+// kernelNames lists the kernels of KernelSource, as launched by Kernels.
+var kernelNames = []string{
 	"relu_fwd", "relu_bwd", "add_fwd", "axpy", "scale", "sam_perturb", "sgd_update",
 	"sum_partial", "sumsq_partial", "softmax_xent_fwd", "softmax_xent_bwd",
 	"gap_fwd", "gap_bwd", "bn_fwd_train", "bn_fwd_infer", "bn_bwd",
@@ -34,6 +34,9 @@ func KernelSource() string {
 	}
 	return b.String()
 }
+
+// KernelNames returns the names of the kernels in KernelSource.
+func KernelNames() []string { return append([]string(nil), kernelNames...) }
 
 // blockSize is the threads per block of every launch (a power of two, as the reductions need).
 const blockSize = 256
@@ -75,7 +78,7 @@ func (d *Device) Kernels() (*Kernels, error) {
 	if k.mod, err = d.LoadModule(cubin); err != nil {
 		return nil, err
 	}
-	for _, name := range KernelNames {
+	for _, name := range kernelNames {
 		f, err := k.mod.Function(name)
 		if err != nil {
 			k.mod.Close()

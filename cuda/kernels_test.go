@@ -59,12 +59,12 @@ func mustKernels(t *testing.T, d *Device) *Kernels {
 
 func TestKernelSourceNames(t *testing.T) {
 	src := KernelSource()
-	for _, n := range KernelNames {
+	for _, n := range KernelNames() {
 		if !strings.Contains(src, `extern "C" __global__ void `+n+"(") {
 			t.Errorf("kernel %s is not declared extern \"C\" __global__ in the source", n)
 		}
 	}
-	if got, want := strings.Count(src, "__global__"), len(KernelNames); got != want {
+	if got, want := strings.Count(src, "__global__"), len(KernelNames()); got != want {
 		t.Errorf("source has %d kernels, KernelNames %d", got, want)
 	}
 }
