@@ -7,7 +7,8 @@
 #   2. samtrain selftest --json      every cuda kernel, SGEMM, cuDNN convolutions, pooling
 #                                    and (m-)SAM steps against float64 references
 #   3. cuda.test                     the cuda package's tests (built with go test -c); their
-#                                    "gpu" subtests run on the card, if the file is there
+#                                    "gpu" subtests and benchmarks run on the card, if the
+#                                    file is there
 #   4. samtrain bench --json         ERM, n-SAM, m-SAM images/s, ResNet-18, batch 128
 #   5. benchmarks/torch_gpu.py       the same steps in PyTorch on the same card, TF32 off,
 #                                    if a python with torch is there
@@ -21,6 +22,10 @@
 # TORCH_SCRIPT (benchmarks/torch_gpu.py, then /opt/samtrain/benchmarks/torch_gpu.py),
 # BATCH (128), M (32, the m-SAM micro-batch), BUDGET (290). Arguments: [samtrain [report]].
 #
+# Build the binaries on any machine with Go:
+#   CGO_ENABLED=0 go build -o bin/samtrain ./cmd/samtrain
+#   CGO_ENABLED=0 go test -c -o bin/cuda.test ./cuda
+# then, on the GPU machine:
 #   scripts/gpu-check.sh ./bin/samtrain gpu-check.json
 set -u
 
@@ -95,9 +100,10 @@ else
 	grep -q '"pass": true' "$LOGS/selftest.json" 2>/dev/null && SELFTEST_OK=0
 fi
 
-# 3. The cuda package's tests on the card.
+# 3. The cuda package's tests and binding benchmarks (SGEMM, convolutions, BatchNorm) on the card.
 if [ -x "$CUDA_TEST" ]; then
 	step cuda_test 90 "$CUDA_TEST" -test.v -test.count=1
+	step cuda_bench 40 "$CUDA_TEST" -test.run '^$' -test.bench . -test.benchtime 20x
 else
 	record cuda_test missing 127 0
 fi
