@@ -58,12 +58,14 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Name:  "samtrain",
 		Usage: "train neural networks with Sharpness-Aware Minimization (SAM, m-SAM)",
 		UsageText: "samtrain [flags]                 train (see the flags below)\n" +
-			"samtrain data download|verify|info   get and check CIFAR-10/100",
+			"samtrain data download|verify|info   get and check CIFAR-10/100\n" +
+			"samtrain selftest                check the GPU against reference computations",
 		Description: trainDescription,
 		Flags:       trainFlags(),
 		Action:      trainAction,
 		Commands: []*cli.Command{
 			dataCommand(),
+			selftestCommand(),
 		},
 		Writer:         stdout,
 		ErrWriter:      stderr,
