@@ -1,3 +1,5 @@
+//go:build amd64 && !purego
+
 package cpu
 
 // float32Kernel is the fastest float32 micro-kernel this machine runs, chosen once at
