@@ -146,9 +146,27 @@ func (cs *colSource[T]) packRows(p0, j0, kc, nc, nr int, bp, _ []T) {
 	// Runs of pixels p0.. with panel width 1 and depth 0 number the destination rows.
 	rs := cs.runs(make([]colRun, 0, 64), p0, kc, kc, 0)
 	sw := cs.p.StrideW
+	var pixOffs []int32
+	fast := unsafe.Sizeof(bp[0]) == 4 && nr == 32 && gatherCols32x != nil && len(cs.src) < 1<<31
+	if fast {
+		pixOffs = make([]int32, 0, kc)
+		for _, ru := range rs {
+			for t := range ru.n {
+				pixOffs = append(pixOffs, int32(ru.src+t*sw))
+			}
+		}
+	}
 	for jr := 0; jr < nc; jr += nr {
 		pan := bp[jr*kc : (jr+nr)*kc]
 		nn := min(nr, nc-jr)
+		if fast && nn == 32 {
+			var ro [32]int32
+			for j := range ro {
+				ro[j] = int32(cs.rowOffset(j0 + jr + j))
+			}
+			gatherCols32x(asF32(pan), asF32(cs.src), &ro, pixOffs)
+			continue
+		}
 		for j := range nn {
 			ro := cs.rowOffset(j0 + jr + j)
 			for _, ru := range rs {
