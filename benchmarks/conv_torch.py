@@ -103,11 +103,21 @@ def main():
     gr = go_results(args.go)
     print("\n| layer / pass / threads | Go GFLOP/s | PyTorch GFLOP/s | ratio | Go GFLOP/cpu-s | PyTorch GFLOP/cpu-s | ratio |")
     print("|---|---|---|---|---|---|---|")
+    flops = {name: 2.0 * n * k * c * r * s * ((h + 2 * pad - r) // st + 1) * ((w + 2 * pad - s) // st + 1)
+             for name, n, c, h, w, k, r, s, st, pad in SHAPES}
+    # Σ seconds over all listed layer passes, per threads: [go wall, torch wall, go cpu, torch cpu].
+    total = {}
     for key, (twall, tcpu) in tr.items():
         if key not in gr:
             continue
         gwall, gcpu = gr[key]
         print(f"| {key} | {gwall:.1f} | {twall:.1f} | {gwall / twall:.2f} | {gcpu:.1f} | {tcpu:.1f} | {gcpu / tcpu:.2f} |")
+        f = flops[key.split("/")[0]] / 1e9
+        t = total.setdefault(key.split("/")[-1], [0.0, 0.0, 0.0, 0.0])
+        for i, v in enumerate((gwall, twall, gcpu, tcpu)):
+            t[i] += f / v
+    for par, (gw, tw, gc, tc) in total.items():
+        print(f"| all listed passes, {par} (ratio of summed times) | | | {tw / gw:.2f} | | | {tc / gc:.2f} |")
 
 
 if __name__ == "__main__":
