@@ -86,6 +86,14 @@ func (c *counter) take() (int, bool) {
 	return i, i < c.n
 }
 
+// share returns worker wk's part [lo, hi) of n indices split statically among workers.
+// Reductions over workers use it instead of a counter: which worker sums which indices
+// must not depend on scheduling, or float32 sums (and so training runs) would not be
+// reproducible bit for bit.
+func share(n, workers, wk int) (lo, hi int) {
+	return wk * n / workers, (wk + 1) * n / workers
+}
+
 // images returns the images [n0, n1) of group i.
 func (pl *convPlan) images(p ConvParams, i int) (n0, n1 int) {
 	return i * pl.g, min(p.N, (i+1)*pl.g)

@@ -4,7 +4,7 @@ import "unsafe"
 
 // Conv2dBackwardFilter computes dw = ∂L/∂w from x and dy = ∂L/∂y (overwrites dw) for the
 // convolution p: dW = Σ_groups dY·colᵀ with dW viewed as K×(C*R*S), colᵀ packed straight
-// from x. Each worker accumulates its groups into its own partial (worker 0 into dw itself,
+// from x. Each worker accumulates a fixed share of the groups into its own partial (worker 0 into dw itself,
 // the others into the workspace); the partials are then summed into dw. Stride-1 float32
 // convolutions of large images on AVX-512 read x in place instead (see conv_filter_rows.go).
 func Conv2dBackwardFilter[T Float](par int, p ConvParams, x, dy, dw, work []T) {
@@ -23,12 +23,12 @@ func Conv2dBackwardFilter[T Float](par int, p ConvParams, x, dy, dw, work []T) {
 		o := pl.workers*pl.slab(lens) + (wk-1)*wl
 		return work[o : o+wl]
 	}
-	groups := &counter{n: pl.groups}
 	wrote := make([]bool, pl.workers) // whether worker wk has written its partial
 	parallel(pl.workers, func(wk int) {
 		tmp, pad, pack := slabOf(&pl, lens, work, wk)
 		dst := partial(wk)
-		for gi, ok := groups.take(); ok; gi, ok = groups.take() {
+		lo, hi := share(pl.groups, pl.workers, wk)
+		for gi := lo; gi < hi; gi++ {
 			n0, n1 := pl.images(p, gi)
 			cols := (n1 - n0) * pl.pix
 			cs := newColSource(p, x, n0, n1, pad)
