@@ -152,6 +152,33 @@ func (m *Model[T]) checkBatch(x []T, n int) error {
 	return nil
 }
 
+// Prepare compiles the gradient program for batches of n examples ahead of
+// the first Grad call with that size (Grad does it on demand otherwise).
+func (m *Model[T]) Prepare(n int) error {
+	if n < 1 {
+		return fmt.Errorf("graph: batch of %d examples", n)
+	}
+	if _, ok := m.grad[n]; ok {
+		return nil
+	}
+	cp, err := m.compile(n, true)
+	if err != nil {
+		return err
+	}
+	m.grad[n] = cp
+	return nil
+}
+
+// ArenaLen is the number of elements of the arena holding every
+// intermediate value of the programs compiled so far (the largest one's
+// need).
+func (m *Model[T]) ArenaLen() int {
+	if m.arena == nil {
+		return 0
+	}
+	return m.arena.Len()
+}
+
 // Grad runs a forward and backward pass on the batch x (n×C×H×W, n =
 // len(labels)) with BatchNorm in the given mode, writes the gradient of the
 // mean cross-entropy loss into the flat gradient (Gradient, or
