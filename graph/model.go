@@ -221,6 +221,31 @@ func (m *Model[T]) Grad(x []T, labels []int, mode BNMode) (float64, error) {
 	return float64(loss[0]), nil
 }
 
+// GradAt is Grad at the weights w, writing the gradient into grad: the
+// shape of optim.GradFunc. w and grad are copied in and out unless they are
+// the model's own flat slices (Weights and Gradient), which is free.
+func (m *Model[T]) GradAt(w, grad, x []T, labels []int, mode BNMode) (float64, error) {
+	nw := m.p.NumWeights()
+	if len(w) != nw || len(grad) != nw {
+		return 0, fmt.Errorf("graph: weights and gradient have %d and %d elements, want %d", len(w), len(grad), nw)
+	}
+	if !sameSlice(w, m.Weights()) {
+		m.b.Upload(m.p.w, w)
+	}
+	loss, err := m.Grad(x, labels, mode)
+	if err != nil {
+		return 0, err
+	}
+	if !sameSlice(grad, m.Gradient()) {
+		m.b.Download(grad, m.p.g)
+	}
+	return loss, nil
+}
+
+func sameSlice[T Float](a, b []T) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
+
 // Logits copies into dst the logits of the last Grad call (computed with
 // that call's BatchNorm mode); len(dst) must be that batch's n·classes.
 func (m *Model[T]) Logits(dst []T) error {

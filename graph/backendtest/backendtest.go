@@ -176,7 +176,12 @@ func (s *suite[T]) conv(t *testing.T) {
 }
 
 func (s *suite[T]) elementwise(t *testing.T) {
-	const n = 37
+	for _, n := range []int{37, 70001} { // small, and large enough to be split over goroutines
+		s.elementwiseN(t, n)
+	}
+}
+
+func (s *suite[T]) elementwiseN(t *testing.T, n int) {
 	a, b, y := s.round(s.rand(n)), s.round(s.rand(n)), s.round(s.rand(n))
 	add, axpby, relu, drelu := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
 	for i := range a {

@@ -71,9 +71,25 @@ func (b *Backend[T]) Fill(dst graph.Buffer, v T) {
 func (b *Backend[T]) Add(dst, x, y graph.Buffer) {
 	d, xs, ys := s[T](dst), s[T](x), s[T](y)
 	xs, ys = xs[:len(d)], ys[:len(d)]
-	for i := range d {
-		d[i] = xs[i] + ys[i]
+	b.split(len(d), func(lo, hi int) {
+		dd, xx, yy := d[lo:hi], xs[lo:hi], ys[lo:hi]
+		for i := range dd {
+			dd[i] = xx[i] + yy[i]
+		}
+	})
+}
+
+// minSplit is the element count below which element-wise kernels stay on
+// one goroutine (starting one costs about as much as a few thousand adds).
+const minSplit = 1 << 15
+
+// split runs f over [0, n) in Par contiguous chunks when n is large.
+func (b *Backend[T]) split(n int, f func(lo, hi int)) {
+	if n < minSplit {
+		f(0, n)
+		return
 	}
+	parallelRange(b.par(), n, func(_, lo, hi int) { f(lo, hi) })
 }
 
 // Axpby sets y = a·x + c·y.
@@ -121,22 +137,28 @@ func (b *Backend[T]) Conv2dBackwardFilter(p graph.ConvShape, x, dy, dw, work gra
 func (b *Backend[T]) ReLU(x, y graph.Buffer) {
 	xs, ys := s[T](x), s[T](y)
 	xs = xs[:len(ys)]
-	for i, v := range xs {
-		ys[i] = max(v, 0)
-	}
+	b.split(len(ys), func(lo, hi int) {
+		yy := ys[lo:hi]
+		for i, v := range xs[lo:hi] {
+			yy[i] = max(v, 0)
+		}
+	})
 }
 
 // ReLUBackward sets dx = dy where y > 0, else 0.
 func (b *Backend[T]) ReLUBackward(y, dy, dx graph.Buffer) {
 	ys, dys, dxs := s[T](y), s[T](dy), s[T](dx)
 	ys, dys = ys[:len(dxs)], dys[:len(dxs)]
-	for i, v := range ys {
-		if v > 0 {
-			dxs[i] = dys[i]
-		} else {
-			dxs[i] = 0
+	b.split(len(dxs), func(lo, hi int) {
+		dd, gg := dxs[lo:hi], dys[lo:hi]
+		for i, v := range ys[lo:hi] {
+			if v > 0 {
+				dd[i] = gg[i]
+			} else {
+				dd[i] = 0
+			}
 		}
-	}
+	})
 }
 
 // Moments sets the per-row mean, biased variance and 1/sqrt(var+eps) of x
