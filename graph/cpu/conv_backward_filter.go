@@ -5,7 +5,8 @@ import "unsafe"
 // Conv2dBackwardFilter computes dw = ∂L/∂w from x and dy = ∂L/∂y (overwrites dw) for the
 // convolution p: dW = Σ_groups dY·colᵀ with dW viewed as K×(C*R*S), colᵀ packed straight
 // from x. Each worker accumulates its groups into its own partial (worker 0 into dw itself,
-// the others into the workspace); the partials are then summed into dw.
+// the others into the workspace); the partials are then summed into dw. Stride-1 float32
+// convolutions of large images on AVX-512 read x in place instead (see conv_filter_rows.go).
 func Conv2dBackwardFilter[T Float](par int, p ConvParams, x, dy, dw, work []T) {
 	mustConv("Conv2dBackwardFilter", p, par, [3]string{"x", "dw", "dy"}, [3]int{len(x), len(dw), len(dy)}, len(work))
 	if unsafe.Sizeof(dw[0]) == 4 && p.rowsOK() {
