@@ -3,6 +3,7 @@ package cpu
 import (
 	"errors"
 	"fmt"
+	"sync/atomic"
 )
 
 // ConvParams describes a 2-D cross-correlation (PyTorch Conv2d, no bias, no dilation, groups=1)
@@ -72,9 +73,17 @@ func (p ConvParams) plan(par int) convPlan {
 	return pl
 }
 
-// groupsOf returns the groups [g0, g1) of worker w.
-func (pl *convPlan) groupsOf(w int) (g0, g1 int) {
-	return w * pl.groups / pl.workers, (w + 1) * pl.groups / pl.workers
+// counter hands out the indices 0, 1, …, n-1 to workers, first come first served, so that
+// a worker slowed down by other processes on the machine takes fewer groups.
+type counter struct {
+	next atomic.Int64
+	n    int
+}
+
+// take returns the next index and whether there was one.
+func (c *counter) take() (int, bool) {
+	i := int(c.next.Add(1) - 1)
+	return i, i < c.n
 }
 
 // images returns the images [n0, n1) of group i.

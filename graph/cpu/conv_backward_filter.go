@@ -23,12 +23,12 @@ func Conv2dBackwardFilter[T Float](par int, p ConvParams, x, dy, dw, work []T) {
 		o := pl.workers*pl.slab(lens) + (wk-1)*wl
 		return work[o : o+wl]
 	}
+	groups := &counter{n: pl.groups}
+	wrote := make([]bool, pl.workers) // whether worker wk has written its partial
 	parallel(pl.workers, func(wk int) {
 		tmp, pad, pack := slabOf(&pl, lens, work, wk)
 		dst := partial(wk)
-		var beta T // 0 for the first GEMM of the worker, then 1
-		g0, g1 := pl.groupsOf(wk)
-		for gi := g0; gi < g1; gi++ {
+		for gi, ok := groups.take(); ok; gi, ok = groups.take() {
 			n0, n1 := pl.images(p, gi)
 			cols := (n1 - n0) * pl.pix
 			cs := newColSource(p, x, n0, n1, pad)
@@ -37,11 +37,18 @@ func Conv2dBackwardFilter[T Float](par int, p ConvParams, x, dy, dw, work []T) {
 				gatherGroup(dy, tmp, n0, n1-n0, p.K, pl.pix)
 				a = tmp
 			}
+			var beta T // 0 for the first GEMM of the worker, then 1
+			if wrote[wk] {
+				beta = 1
+			}
 			gemmPacked(pl.inner, false, p.K, pl.crs, cols, 1, a, cols, nil, cs.packRows,
 				beta, dst, pl.crs, pack)
-			beta = 1
+			wrote[wk] = true
 		}
 	})
+	if !wrote[0] {
+		clear(dw[:wl])
+	}
 	if pl.workers == 1 {
 		return
 	}
@@ -50,6 +57,9 @@ func Conv2dBackwardFilter[T Float](par int, p ConvParams, x, dy, dw, work []T) {
 		lo, hi := wk*wl/pl.workers, (wk+1)*wl/pl.workers
 		d := dw[lo:hi]
 		for i := 1; i < pl.workers; i++ {
+			if !wrote[i] {
+				continue
+			}
 			for j, v := range partial(i)[lo:hi] {
 				d[j] += v
 			}

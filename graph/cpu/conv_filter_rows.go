@@ -65,13 +65,14 @@ func conv2dFilterRows(par int, p ConvParams, x, dy, dw, work []float32) {
 		s := work[w*slab:]
 		return s[p.C*g.hp*g.wp+g.pp*g.kr : slab]
 	}
+	images := &counter{n: p.N}
 	parallel(workers, func(w int) {
 		s := work[w*slab : (w+1)*slab]
 		xpad := s[:p.C*g.hp*g.wp]
 		bt := s[len(xpad) : len(xpad)+g.pp*g.kr]
 		dwt := part(w)
 		clear(dwt)
-		for n := w * p.N / workers; n < (w+1)*p.N/workers; n++ {
+		for n, ok := images.take(); ok; n, ok = images.take() {
 			xp := x[n*chw : (n+1)*chw]
 			if p.PadH > 0 || p.PadW > 0 {
 				clear(xpad)

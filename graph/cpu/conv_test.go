@@ -208,3 +208,28 @@ func TestConvPanics(t *testing.T) {
 		})
 	}
 }
+
+// TestConvKernels runs the float32 convolutions with each micro-kernel this machine runs,
+// as on machines without AVX-512 (no in-place or gather kernels) or without AVX2 (pure Go).
+// It swaps the package's kernel variables, so it must not run in parallel with other tests.
+func TestConvKernels(t *testing.T) {
+	saved := []any{float32Kernel, rowsKernel32, gatherCols32x, gatherRows32}
+	defer func() {
+		float32Kernel = saved[0].(*kernel[float32])
+		rowsKernel32 = saved[1].(func(int, []float32, *[8]int, []float32, []float32, int))
+		gatherCols32x = saved[2].(func([]float32, []float32, *[32]int32, []int32))
+		gatherRows32 = saved[3].(func([]float32, []float32, []int, int, int))
+	}()
+	for i, kn := range float32Kernels() {
+		t.Run(kn.name, func(t *testing.T) {
+			float32Kernel = kn
+			if i > 0 { // not the fastest: run as on a machine without AVX-512
+				rowsKernel32, gatherCols32x = nil, nil
+			}
+			if kn == goKernel32 {
+				gatherRows32 = nil
+			}
+			testConv[float32](t, 11)
+		})
+	}
+}
