@@ -55,3 +55,56 @@ func TestModelErrors(t *testing.T) {
 		t.Error("NewModel with an empty input: no error")
 	}
 }
+
+// TestSeveralBatchSizes checks that one model serves several batch sizes
+// (m-SAM's micro-batches next to full batches) and eval passes, sharing its
+// arena: each result equals that of a fresh model with the same weights.
+func TestSeveralBatchSizes(t *testing.T) {
+	cfgBuild := func(b *graph.Builder[float64], x *gorgonia.Node) *gorgonia.Node {
+		h := b.ReLU(b.BatchNorm2d("bn", b.Conv2d("conv", x, 3, 3, 1, 1)))
+		h = b.Add(h, b.Conv2d("conv2", h, 3, 3, 1, 1))
+		return b.Linear("fc", b.GlobalAvgPool(h), 4)
+	}
+	in := [3]int{2, 5, 5}
+	newModel := func() *graph.Model[float64] {
+		m, err := graph.NewModel[float64](&cpu.Backend[float64]{}, in, cfgBuild, 9)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	x, labels, _ := randomBatch(6, in, 4)
+	per := in[0] * in[1] * in[2]
+	type result struct {
+		loss float64
+		grad []float64
+	}
+	run := func(m *graph.Model[float64], n int) result {
+		l, err := m.Grad(x[:n*per], labels[:n], graph.BNFrozen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return result{l, append([]float64(nil), m.Gradient()...)}
+	}
+	shared := newModel()
+	got := map[int]result{}
+	for _, n := range []int{2, 6, 2, 3, 6, 1} { // the arena grows at 6; 2 runs again after
+		got[n] = run(shared, n)
+		logits := make([]float64, n*4)
+		if err := shared.Eval(x[:n*per], n, logits); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, n := range []int{6, 2, 3, 1} {
+		want := run(newModel(), n)
+		if got[n].loss != want.loss {
+			t.Errorf("batch %d: loss %v, fresh model %v", n, got[n].loss, want.loss)
+		}
+		for i := range want.grad {
+			if got[n].grad[i] != want.grad[i] {
+				t.Errorf("batch %d: gradient differs from a fresh model's at %d", n, i)
+				break
+			}
+		}
+	}
+}
