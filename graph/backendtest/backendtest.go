@@ -2,6 +2,9 @@
 // kernel of an implementation against a plain float64 loop written here.
 // The CPU backend runs it in its tests; a GPU backend runs it when a device
 // is present.
+//
+// Error policy: mismatches are reported with t.Errorf naming the kernel and
+// the shape; a kernel that panics fails the test.
 package backendtest
 
 import (
