@@ -3,6 +3,7 @@ module github.com/samtrain/samtrain
 go 1.26
 
 require (
+	github.com/ebitengine/purego v0.11.3
 	github.com/urfave/cli/v2 v2.27.7
 	gorgonia.org/gorgonia v0.9.18
 )

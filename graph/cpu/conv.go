@@ -25,7 +25,7 @@ func (p ConvParams) OutH() int { return (p.H+2*p.PadH-p.R)/p.StrideH + 1 }
 // OutW is the output width (W + 2*PadW - S)/StrideW + 1.
 func (p ConvParams) OutW() int { return (p.W+2*p.PadW-p.S)/p.StrideW + 1 }
 
-// Validate reports whether p describes a convolution with a non-empty output.
+// Validate returns an error unless p describes a convolution with a non-empty output.
 func (p ConvParams) Validate() error {
 	switch {
 	case p.N < 1 || p.C < 1 || p.H < 1 || p.W < 1:

@@ -19,7 +19,7 @@ func validRange(out, size, stride, pad, r int) (lo, hi int) {
 // colSource is the im2col matrix of a group of images of the convolution p, never stored
 // whole: row j = (c*R+r)*S+s and column q = i*OH*OW + oh*OW + ow (image i of the group)
 // hold x[i, c, oh*StrideH-PadH+r, ow*StrideW-PadW+s], or 0 outside the image. It reads the
-// images from src, zero-padded copies (see padImages) when p has padding, so that every
+// images from src, zero-padded copies made by newColSource when p has padding, so that every
 // read is in bounds and stride-1 rows are contiguous runs.
 type colSource[T Float] struct {
 	p      ConvParams
