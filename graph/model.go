@@ -212,6 +212,9 @@ func (m *Model[T]) Grad(x []T, labels []int, mode BNMode) (float64, error) {
 	if r := cp.logits.Shape()[0]; r != n {
 		return 0, fmt.Errorf("graph: network gives %d rows of logits for %d labels", r, n)
 	}
+	if c := cp.bld.c; mode != BNEval && c.bnMin == 1 {
+		return 0, fmt.Errorf("graph: BatchNorm2d %s has 1 value per channel with %d examples: batch statistics need more (use BNEval or a larger batch)", c.bnName, n)
+	}
 	cp.bld.c.mode, cp.bld.c.labels = mode, m.labels
 	m.b.Upload(cp.prog.buffer(cp.x), x)
 	cp.prog.run()

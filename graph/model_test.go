@@ -108,3 +108,27 @@ func TestSeveralBatchSizes(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchNormOneValue checks that batch statistics over a single value
+// per channel are refused, as PyTorch refuses them, while eval mode works.
+func TestBatchNormOneValue(t *testing.T) {
+	build := func(b *graph.Builder[float64], x *gorgonia.Node) *gorgonia.Node {
+		return b.Linear("fc", b.GlobalAvgPool(b.BatchNorm2d("bn", x)), 2)
+	}
+	m, err := graph.NewModel[float64](&cpu.Backend[float64]{}, [3]int{2, 1, 1}, build, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := []float64{1, 2}
+	for _, mode := range []graph.BNMode{graph.BNUpdate, graph.BNFrozen} {
+		if _, err := m.Grad(x, []int{0}, mode); err == nil {
+			t.Errorf("mode %d with one value per channel: no error", mode)
+		}
+	}
+	if _, err := m.Grad(x, []int{0}, graph.BNEval); err != nil {
+		t.Errorf("eval mode: %v", err)
+	}
+	if _, err := m.Grad([]float64{1, 2, 3, 4}, []int{0, 1}, graph.BNUpdate); err != nil {
+		t.Errorf("two examples: %v", err)
+	}
+}
