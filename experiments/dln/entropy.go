@@ -31,7 +31,7 @@ var ErrRankDeficient = errors.New("dln: X has linearly dependent rows")
 // n-dimensional, so we solve the dual. Stationarity, ∇φ_α(β) = X^T λ, gives
 // β = 2α² sinh(X^T μ) with μ = αλ, and μ minimises
 //
-//	G(μ) = 2α² Σ_i cosh((X^T μ)_i) − <μ, y>,
+//	G(μ) = 2α² Σ_i (cosh((X^T μ)_i) − 1) − <μ, y>,
 //	∇G = Xβ(μ) − y,   ∇²G = X diag(2α² cosh(X^T μ)) X^T,
 //
 // which is strictly convex when X has full row rank. Newton's method with
@@ -54,6 +54,7 @@ func MinEntropyInterpolator(x, y []float64, n, d int, alpha float64) ([]float64,
 	beta := make([]float64, d)
 	g := make([]float64, n)
 	h := make([]float64, n*n)
+	hf := make([]float64, n*n)
 	step := make([]float64, n)
 	var ymax float64
 	for _, v := range y {
@@ -72,14 +73,17 @@ func MinEntropyInterpolator(x, y []float64, n, d int, alpha float64) ([]float64,
 				s[j] += xij * mu[i]
 			}
 		}
+		// cosh(s)−1 = 2 sinh²(s/2) drops the constant 2α²·d, which would
+		// otherwise swamp the changes of G near the solution when α is large.
 		var f float64
 		for _, sj := range s {
-			f += a2 * math.Cosh(sj)
+			sh := math.Sinh(sj / 2)
+			f += 2 * a2 * sh * sh
 		}
 		return f - dot(mu, y)
 	}
 	f := objective(mu)
-	for it := 0; it < 2000; it++ {
+	for it := 0; it < 5000; it++ {
 		for j, sj := range s {
 			beta[j] = a2 * math.Sinh(sj)
 		}
@@ -101,11 +105,31 @@ func MinEntropyInterpolator(x, y []float64, n, d int, alpha float64) ([]float64,
 				h[i*n+k], h[k*n+i] = v, v
 			}
 		}
-		for i := range step {
-			step[i] = -g[i]
+		// When α is tiny most weights 2α²cosh(s_j) underflow next to the
+		// others and ∇²G is numerically singular; then add a ridge, growing it
+		// until the factorisation succeeds (a Levenberg–Marquardt damping: the
+		// step stays a descent direction).
+		var diag float64
+		for i := 0; i < n; i++ {
+			diag = math.Max(diag, h[i*n+i])
 		}
-		if err := choleskySolve(h, step, n); err != nil {
-			return nil, err
+		ridge := 0.0
+		for try := 0; ; try++ {
+			copy(hf, h)
+			for i := 0; i < n; i++ {
+				hf[i*n+i] += ridge
+			}
+			for i := range step {
+				step[i] = -g[i]
+			}
+			err := choleskySolve(hf, step, n)
+			if err == nil {
+				break
+			}
+			if try == 12 || !(diag > 0) {
+				return nil, err
+			}
+			ridge = math.Max(ridge*100, 1e-14*diag)
 		}
 		slope := dot(g, step)
 		if slope >= 0 {
@@ -123,7 +147,7 @@ func MinEntropyInterpolator(x, y []float64, n, d int, alpha float64) ([]float64,
 			if fNew <= f+0.25*t*slope {
 				break
 			}
-			if ls == 200 {
+			if ls == 1100 { // t has reached 2^-1100: no float64 step left
 				return nil, fmt.Errorf("dln: entropy dual line search failed at residual %.3g", res)
 			}
 			t /= 2
