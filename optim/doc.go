@@ -1,0 +1,30 @@
+// Package optim implements the optimizers of samtrain: SGD with momentum (PyTorch semantics)
+// and Sharpness-Aware Minimization (SAM) wrapped around it, with every variant studied in
+// "Towards Understanding Sharpness-Aware Minimization" (Andriushchenko and Flammarion,
+// ICML 2022): n-SAM and m-SAM, normalised and unnormalised ascent, the BatchNorm policy
+// during the two passes, ρ constant or proportional to the learning rate, an ERM/SAM
+// switching window, multi-step ascent, ASAM (Kwon et al., ICML 2021) and a
+// random-perturbation control. Learning-rate schedules live in schedule.go.
+//
+// An optimizer owns the whole step: the caller gives it the weight vector, the batch size
+// and a [GradFunc] that evaluates the gradient of the mean loss over a range of examples of
+// the current batch; the optimizer decides how many passes to make, at which weights and
+// with which BatchNorm behaviour, and updates the weights in place. SAM restores the clean
+// weights by copy, never by subtraction, so an ascent followed by a descent pass leaves no
+// rounding residue.
+//
+// All per-step bookkeeping (saved weights, perturbation, gradient and accumulation
+// buffers, momentum) is allocated on the first step and reused: Step does not allocate in
+// steady state.
+//
+// # Error policy
+//
+// Impossible hyperparameters (a negative or NaN ρ or learning rate, a micro-batch size
+// that does not divide the batch, ...) are reported by Step and Validate as errors that
+// name the offending field and wrap [ErrParam]; a bad batch size wraps [ErrBatch]; a weight
+// vector whose length changes between steps wraps [ErrSize]; a non-finite gradient wraps
+// [ErrNonFinite], in which case the weights are left as they were before the step. Errors
+// returned by a GradFunc are wrapped with the pass that failed and returned after the
+// weights have been restored to their clean values. Nothing in this package panics on bad
+// input. Errors read "optim: ...", lowercase, without a full stop.
+package optim

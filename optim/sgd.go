@@ -1,0 +1,273 @@
+package optim
+
+import (
+	"fmt"
+	"math"
+)
+
+// DecayMode says how SGD applies its weight decay λ.
+type DecayMode int
+
+const (
+	// DecayL2 makes λ/2·‖w‖² part of the objective (the paper's convention): the gradient of
+	// every pass gets λ·w at that pass's weights, so for SAM it enters the ascent gradient
+	// (λ·w) and the descent gradient (λ·(w+ε)).
+	DecayL2 DecayMode = iota
+	// DecayCoupled is torch.optim.SGD's weight_decay: λ·w at the current weights is added to
+	// the gradient handed to the update only; SAM's ascent does not see it (davda54/sam with
+	// torch.optim.SGD). For plain SGD it is identical to DecayL2, bit for bit.
+	DecayCoupled
+	// DecayDecoupled shrinks the weights, w ← (1 − γλ)·w, before the gradient step
+	// (SGDW, Loshchilov and Hutter 2019); no gradient sees λ.
+	DecayDecoupled
+)
+
+// SGD is stochastic gradient descent with momentum, with the semantics of torch.optim.SGD:
+// with d = g (+ λ·w under DecayL2 or DecayCoupled),
+//
+//	b ← d on the first step, b ← μ·b + (1−τ)·d afterwards
+//	d ← d + μ·b (Nesterov) or d ← b
+//	w ← w − γ·d
+//
+// where γ is LR, μ Momentum and τ Dampening. Hyperparameters are converted to T before use,
+// as PyTorch does for a float32 model. The zero value of every field is valid: LR 0 leaves
+// the weights unchanged (except for the momentum buffer).
+//
+// The learning rate is read at every step: a training loop sets LR from a schedule
+// before each Step (see Schedule).
+type SGD[T Float] struct {
+	LR          float64   // learning rate γ ≥ 0
+	Momentum    float64   // μ ≥ 0; 0 disables the momentum buffer
+	Dampening   float64   // τ in [0, 1]
+	Nesterov    bool      // Nesterov momentum; needs Momentum > 0 and Dampening 0 (as PyTorch)
+	WeightDecay float64   // λ ≥ 0
+	Decay       DecayMode // how λ is applied; the zero value is DecayL2
+
+	buf   []T   // momentum buffer; nil until the first step with momentum
+	steps int64 // number of updates applied
+	grad  []T   // gradient buffer of Step
+}
+
+// SGDState is the part of an SGD that changes during training: what a checkpoint must save
+// for a resumed run to be bit-for-bit identical.
+type SGDState[T Float] struct {
+	Steps    int64 // updates applied so far
+	Momentum []T   // momentum buffer; nil before the first update with momentum
+}
+
+// State returns a copy of the optimizer's state.
+func (o *SGD[T]) State() SGDState[T] {
+	s := SGDState[T]{Steps: o.steps}
+	if o.buf != nil {
+		s.Momentum = append([]T(nil), o.buf...)
+	}
+	return s
+}
+
+// SetState restores a state returned by State. The momentum buffer is copied.
+func (o *SGD[T]) SetState(s SGDState[T]) error {
+	if s.Steps < 0 {
+		return fmt.Errorf("optim: SGDState.Steps is %d, want >= 0: %w", s.Steps, ErrParam)
+	}
+	o.steps = s.Steps
+	if s.Momentum == nil {
+		o.buf = nil
+		return nil
+	}
+	if len(o.buf) != len(s.Momentum) {
+		o.buf = make([]T, len(s.Momentum))
+	}
+	copy(o.buf, s.Momentum)
+	return nil
+}
+
+// Validate reports an impossible hyperparameter, naming the field.
+func (o *SGD[T]) Validate() error {
+	if err := nonNegative("SGD.LR", o.LR); err != nil {
+		return err
+	}
+	if err := nonNegative("SGD.Momentum", o.Momentum); err != nil {
+		return err
+	}
+	if !(o.Dampening >= 0 && o.Dampening <= 1) {
+		return fmt.Errorf("optim: SGD.Dampening is %v, want in [0, 1]: %w", o.Dampening, ErrParam)
+	}
+	if err := nonNegative("SGD.WeightDecay", o.WeightDecay); err != nil {
+		return err
+	}
+	if o.Decay < DecayL2 || o.Decay > DecayDecoupled {
+		return fmt.Errorf("optim: SGD.Decay is %d, not a DecayMode: %w", o.Decay, ErrParam)
+	}
+	if o.Nesterov && (o.Momentum == 0 || o.Dampening != 0) {
+		return fmt.Errorf("optim: SGD.Nesterov needs Momentum > 0 and Dampening 0 (have %v, %v): %w",
+			o.Momentum, o.Dampening, ErrParam)
+	}
+	return nil
+}
+
+// L2 returns WeightDecay under DecayL2 and 0 otherwise.
+func (o *SGD[T]) L2() float64 {
+	if o.Decay == DecayL2 {
+		return o.WeightDecay
+	}
+	return 0
+}
+
+// LearningRate returns LR.
+func (o *SGD[T]) LearningRate() float64 { return o.LR }
+
+// Step makes one ERM step: one Clean pass over the whole batch with BNUpdate, then Update.
+// On error the weights are unchanged.
+func (o *SGD[T]) Step(w []T, batch int, f GradFunc[T]) (Stats, error) {
+	if err := o.Validate(); err != nil {
+		return Stats{}, err
+	}
+	if batch <= 0 {
+		return Stats{}, fmt.Errorf("optim: batch is %d, want > 0: %w", batch, ErrBatch)
+	}
+	if err := o.checkLen(len(w)); err != nil {
+		return Stats{}, err
+	}
+	o.grad = resize(o.grad, len(w))
+	g := o.grad
+	loss, err := f(Pass{Kind: Clean, Lo: 0, Hi: batch, BN: BNUpdate}, w, g)
+	if err != nil {
+		return Stats{}, fmt.Errorf("optim: sgd clean pass: %w", err)
+	}
+	norm := addScaledNorm(g, w, T(o.L2()))
+	if math.IsNaN(norm) || math.IsInf(norm, 0) {
+		return Stats{}, fmt.Errorf("optim: sgd gradient norm %v: %w", norm, ErrNonFinite)
+	}
+	if err := o.Update(w, g); err != nil {
+		return Stats{}, err
+	}
+	return Stats{Loss: loss, PerturbedLoss: loss, GradNorm: norm}, nil
+}
+
+func (o *SGD[T]) checkLen(n int) error {
+	if o.buf != nil && len(o.buf) != n {
+		return fmt.Errorf("optim: len(w) is %d, momentum buffer has %d: %w", n, len(o.buf), ErrSize)
+	}
+	return nil
+}
+
+// Update applies one step to w from grad, the mean gradient of the objective (including
+// λ·w under DecayL2). It adds λ·w itself under DecayCoupled and shrinks w under
+// DecayDecoupled. grad is not modified.
+func (o *SGD[T]) Update(w, grad []T) error {
+	if len(grad) != len(w) {
+		return fmt.Errorf("optim: len(grad) is %d, len(w) is %d: %w", len(grad), len(w), ErrSize)
+	}
+	if err := o.checkLen(len(w)); err != nil {
+		return err
+	}
+	lr := T(o.LR)
+	var wd T // coupled decay added to the gradient here
+	shrink := T(1)
+	switch o.Decay {
+	case DecayCoupled:
+		wd = T(o.WeightDecay)
+	case DecayDecoupled:
+		shrink = T(1 - o.LR*o.WeightDecay)
+	}
+	g := grad[:len(w)]
+	if o.Momentum == 0 {
+		sgdPlain(w, g, lr, wd, shrink)
+		o.steps++
+		return nil
+	}
+	mu := T(o.Momentum)
+	first := o.buf == nil
+	if first {
+		o.buf = make([]T, len(w))
+	}
+	b := o.buf[:len(w)]
+	if first {
+		sgdMomentumFirst(w, g, b, lr, wd, shrink, mu, o.Nesterov)
+	} else {
+		sgdMomentum(w, g, b, lr, wd, shrink, mu, T(1-o.Dampening), o.Nesterov)
+	}
+	o.steps++
+	return nil
+}
+
+// sgdPlain: d = g + wd·w; w = shrink·w − lr·d.
+func sgdPlain[T Float](w, g []T, lr, wd, shrink T) {
+	g = g[:len(w)]
+	switch {
+	case wd == 0 && shrink == 1:
+		for i := range w {
+			w[i] -= lr * g[i]
+		}
+	case shrink == 1:
+		for i := range w {
+			d := g[i] + wd*w[i]
+			w[i] -= lr * d
+		}
+	default:
+		for i := range w {
+			w[i] = shrink*w[i] - lr*g[i]
+		}
+	}
+}
+
+// sgdMomentumFirst: b = d (PyTorch clones d on the first step).
+func sgdMomentumFirst[T Float](w, g, b []T, lr, wd, shrink, mu T, nesterov bool) {
+	g = g[:len(w)]
+	b = b[:len(w)]
+	for i := range w {
+		d := g[i] + wd*w[i]
+		b[i] = d
+		if nesterov {
+			d += mu * b[i]
+		}
+		if shrink != 1 {
+			w[i] = shrink*w[i] - lr*d
+		} else {
+			w[i] -= lr * d
+		}
+	}
+}
+
+// sgdMomentum: b = mu·b + damp·d; d = d + mu·b (Nesterov) or b; w = shrink·w − lr·d.
+func sgdMomentum[T Float](w, g, b []T, lr, wd, shrink, mu, damp T, nesterov bool) {
+	g = g[:len(w)]
+	b = b[:len(w)]
+	if wd == 0 && shrink == 1 && damp == 1 && !nesterov {
+		// The common case (momentum, no coupled decay): tight loop.
+		for i := range w {
+			bi := mu*b[i] + g[i]
+			b[i] = bi
+			w[i] -= lr * bi
+		}
+		return
+	}
+	for i := range w {
+		d := g[i] + wd*w[i]
+		var bi T
+		if damp == 1 {
+			bi = mu*b[i] + d
+		} else {
+			bi = mu*b[i] + damp*d
+		}
+		b[i] = bi
+		if nesterov {
+			d += mu * bi
+		} else {
+			d = bi
+		}
+		if shrink != 1 {
+			w[i] = shrink*w[i] - lr*d
+		} else {
+			w[i] -= lr * d
+		}
+	}
+}
+
+// nonNegative reports a negative, NaN or infinite value of the named field.
+func nonNegative(name string, v float64) error {
+	if !(v >= 0) || math.IsInf(v, 1) {
+		return fmt.Errorf("optim: %s is %v, want a finite value >= 0: %w", name, v, ErrParam)
+	}
+	return nil
+}
