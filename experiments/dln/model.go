@@ -31,6 +31,26 @@ func (m *Model) LossGrad(w, grad []float64, lo, hi int) float64 {
 	d := m.D
 	u, v := w[:d], w[d:2*d]
 	gu, gv := grad[:d], grad[d:2*d]
+	if hi-lo == 1 {
+		// One example (SGD, 1-SAM): two passes, no scratch, no zeroing.
+		row := lo
+		if m.Rows != nil {
+			row = m.Rows[lo]
+		}
+		x := m.X[row*d : (row+1)*d]
+		u, v, gu, gv = u[:len(x)], v[:len(x)], gu[:len(x)], gv[:len(x)]
+		var r float64
+		for j, xj := range x {
+			r += xj * u[j] * v[j]
+		}
+		r -= m.Y[row]
+		for j, xj := range x {
+			cx := r * xj
+			gu[j] = cx * v[j]
+			gv[j] = cx * u[j]
+		}
+		return r * r / 2
+	}
 	beta := m.beta[:d]
 	for j := range beta {
 		beta[j] = u[j] * v[j]
