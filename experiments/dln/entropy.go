@@ -132,6 +132,7 @@ func MinEntropyInterpolator(x, y []float64, n, d int, alpha float64) ([]float64,
 			ridge = math.Max(ridge*100, 1e-14*diag)
 		}
 		slope := dot(g, step)
+		gnorm := math.Sqrt(dot(g, g))
 		if slope >= 0 {
 			// Round-off has made the Newton direction useless: we are at the
 			// floating-point limit of the dual.
@@ -145,6 +146,12 @@ func MinEntropyInterpolator(x, y []float64, n, d int, alpha float64) ([]float64,
 			}
 			fNew = objective(trial)
 			if fNew <= f+0.25*t*slope {
+				break
+			}
+			// Near the solution G may change by less than its rounding error
+			// (large α makes G ≈ −½yᵀ(2α²XXᵀ)⁻¹y flat); accept the step
+			// when it shrinks the gradient ∇G = Xβ − y instead.
+			if fNew-f <= 1e-13*(math.Abs(f)+1) && residualNorm(x, y, s, a2, n, d) < (1-0.25*t)*gnorm {
 				break
 			}
 			if ls == 1100 { // t has reached 2^-1100: no float64 step left
@@ -275,4 +282,19 @@ func EffectiveAlpha(x, y []float64, n, d int, beta []float64) (alpha, dist float
 		logA, dd = pts[best], bestD
 	}
 	return math.Pow(10, logA), dd, nil
+}
+
+// residualNorm returns ‖Xβ − y‖₂ for β = a2·sinh(s).
+func residualNorm(x, y, s []float64, a2 float64, n, d int) float64 {
+	var sum float64
+	for i := 0; i < n; i++ {
+		row := x[i*d : (i+1)*d]
+		var v float64
+		for j, xij := range row {
+			v += xij * a2 * math.Sinh(s[j])
+		}
+		v -= y[i]
+		sum += v * v
+	}
+	return math.Sqrt(sum)
 }
