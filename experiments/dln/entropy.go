@@ -41,13 +41,31 @@ var ErrRankDeficient = errors.New("dln: X has linearly dependent rows")
 // conditions hold exactly along the way. It stops when ‖Xβ − y‖_∞ ≤
 // 1e-12·(1 + ‖y‖_∞).
 func MinEntropyInterpolator(x, y []float64, n, d int, alpha float64) ([]float64, error) {
-	switch {
-	case !(alpha > 0) || math.IsInf(alpha, 0):
+	if !(alpha > 0) || math.IsInf(alpha, 0) {
 		return nil, fmt.Errorf("dln: alpha = %v, want > 0", alpha)
-	case n < 1 || d < 1 || len(x) != n*d || len(y) != n:
-		return nil, fmt.Errorf("dln: X has %d values and y %d, want %d×%d and %d", len(x), len(y), n, d, n)
 	}
-	a2 := 2 * alpha * alpha
+	alphas := make([]float64, d)
+	for j := range alphas {
+		alphas[j] = alpha
+	}
+	return MinEntropyInterpolatorDiag(x, y, n, d, alphas)
+}
+
+// MinEntropyInterpolatorDiag is MinEntropyInterpolator with one α_i per
+// coordinate, φ_α(β) = Σ_i α_i q(β_i/α_i²), the form Theorem 1 of the paper
+// gives for SAM. A zero α_i pins β_i to 0.
+func MinEntropyInterpolatorDiag(x, y []float64, n, d int, alpha []float64) ([]float64, error) {
+	if n < 1 || d < 1 || len(x) != n*d || len(y) != n || len(alpha) != d {
+		return nil, fmt.Errorf("dln: X has %d values, y %d and alpha %d, want %d×%d, %d and %d",
+			len(x), len(y), len(alpha), n, d, n, d)
+	}
+	a2 := make([]float64, d)
+	for j, a := range alpha {
+		if !(a >= 0) || math.IsInf(a, 0) {
+			return nil, fmt.Errorf("dln: alpha[%d] = %v, want ≥ 0", j, a)
+		}
+		a2[j] = 2 * a * a
+	}
 	mu := make([]float64, n)
 	trial := make([]float64, n)
 	s := make([]float64, d)
@@ -76,16 +94,16 @@ func MinEntropyInterpolator(x, y []float64, n, d int, alpha float64) ([]float64,
 		// cosh(s)−1 = 2 sinh²(s/2) drops the constant 2α²·d, which would
 		// otherwise swamp the changes of G near the solution when α is large.
 		var f float64
-		for _, sj := range s {
+		for j, sj := range s {
 			sh := math.Sinh(sj / 2)
-			f += 2 * a2 * sh * sh
+			f += 2 * a2[j] * sh * sh
 		}
 		return f - dot(mu, y)
 	}
 	f := objective(mu)
 	for it := 0; it < 5000; it++ {
 		for j, sj := range s {
-			beta[j] = a2 * math.Sinh(sj)
+			beta[j] = a2[j] * math.Sinh(sj)
 		}
 		var res float64
 		for i := 0; i < n; i++ {
@@ -100,7 +118,7 @@ func MinEntropyInterpolator(x, y []float64, n, d int, alpha float64) ([]float64,
 				var v float64
 				ri, rk := x[i*d:(i+1)*d], x[k*d:(k+1)*d]
 				for j := range ri {
-					v += ri[j] * rk[j] * a2 * math.Cosh(s[j])
+					v += ri[j] * rk[j] * a2[j] * math.Cosh(s[j])
 				}
 				h[i*n+k], h[k*n+i] = v, v
 			}
@@ -165,7 +183,7 @@ func MinEntropyInterpolator(x, y []float64, n, d int, alpha float64) ([]float64,
 	// Final check after the loop (or an exhausted Newton direction).
 	objective(mu)
 	for j, sj := range s {
-		beta[j] = a2 * math.Sinh(sj)
+		beta[j] = a2[j] * math.Sinh(sj)
 	}
 	var res float64
 	for i := 0; i < n; i++ {
@@ -284,17 +302,32 @@ func EffectiveAlpha(x, y []float64, n, d int, beta []float64) (alpha, dist float
 	return math.Pow(10, logA), dd, nil
 }
 
-// residualNorm returns ‖Xβ − y‖₂ for β = a2·sinh(s).
-func residualNorm(x, y, s []float64, a2 float64, n, d int) float64 {
+// residualNorm returns ‖Xβ − y‖₂ for β = a2⊙sinh(s).
+func residualNorm(x, y, s, a2 []float64, n, d int) float64 {
 	var sum float64
 	for i := 0; i < n; i++ {
 		row := x[i*d : (i+1)*d]
 		var v float64
 		for j, xij := range row {
-			v += xij * a2 * math.Sinh(s[j])
+			v += xij * a2[j] * math.Sinh(s[j])
 		}
 		v -= y[i]
 		sum += v * v
 	}
 	return math.Sqrt(sum)
+}
+
+// WeightAlphas returns the per-coordinate α_i = √|u_i² − v_i²|/2 of weights
+// w = concat(u, v). Gradient flow conserves u_i² − v_i² and ends at the
+// φ_α-minimal interpolator with these α_i (α = a/2 from u = a·1, v = 0); under
+// the SAM flows of Theorem 1 they shrink over training and the limit is the
+// φ_α∞-minimal interpolator with their final values.
+func WeightAlphas(w []float64) []float64 {
+	d := len(w) / 2
+	out := make([]float64, d)
+	for j := range out {
+		u, v := w[j], w[d+j]
+		out[j] = math.Sqrt(math.Abs(u*u-v*v)) / 2
+	}
+	return out
 }

@@ -298,3 +298,37 @@ func TestMinEntropyInterpolatorRejects(t *testing.T) {
 		}
 	}
 }
+
+// TestGradientFlowLimitDiag: from u = a (a vector), v = 0, small-step GD ends at
+// the φ-minimal interpolator with α_i = a_i/2, which WeightAlphas reads off the
+// final weights (u_i² − v_i² is conserved by the flow).
+func TestGradientFlowLimitDiag(t *testing.T) {
+	const n, d = 3, 6
+	x, y, _ := smallProblem(8, n, d, 2)
+	m := &Model{X: x, Y: y, N: n, D: d, beta: make([]float64, d)}
+	a := []float64{0.2, 0.6, 0.05, 0.4, 0.3, 0.1}
+	w := make([]float64, 2*d)
+	copy(w, a)
+	g := make([]float64, 2*d)
+	for it := 0; it < 1000000; it++ {
+		if m.LossGrad(w, g, 0, n) < 1e-24 {
+			break
+		}
+		for j := range w {
+			w[j] -= 1e-3 * g[j]
+		}
+	}
+	alphas := WeightAlphas(w)
+	for j := range a {
+		// Each GD step multiplies u_i² − v_i² by 1 − γ²g_i² ≤ 1, so the
+		// discrete run loses a little (0.25% here); allow 1%.
+		if math.Abs(alphas[j]-a[j]/2) > 1e-2*a[j]/2 {
+			t.Errorf("WeightAlphas[%d] = %v, want about %v", j, alphas[j], a[j]/2)
+		}
+	}
+	want, err := MinEntropyInterpolatorDiag(x, y, n, d, alphas)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertClose(t, "GD limit vs φ_{a/2} interpolator", Beta(nil, w), want, 5e-3)
+}

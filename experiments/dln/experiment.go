@@ -51,6 +51,12 @@ type Row struct {
 	// AlphaEff is the effective α (NaN without Theory) and AlphaDist the ℓ2
 	// distance from β to its φ_α-minimal interpolator.
 	AlphaEff, AlphaDist float64
+	// AlphaInf holds the per-coordinate α_∞,i = √|u_i² − v_i²|/2 of the final
+	// weights (WeightAlphas), summarised by AlphaInfGeo (geometric mean),
+	// AlphaInfMin and AlphaInfMax; DiagDist is the ℓ2 distance from β to the
+	// φ_α∞-minimal interpolator (NaN without Theory or when it fails).
+	AlphaInfGeo, AlphaInfMin, AlphaInfMax float64
+	DiagDist                              float64
 }
 
 // LinePoint is a point of the loss profile between two solutions.
@@ -120,12 +126,31 @@ func RunExperiment(ctx context.Context, data *Data, c ExperimentConfig) (*Report
 			}
 			row.Err2 = math.Sqrt(s)
 		}
+		row.DiagDist = math.NaN()
+		alphas := WeightAlphas(res.W)
+		row.AlphaInfMin, row.AlphaInfMax = math.Inf(1), 0
+		var lg float64
+		for _, a := range alphas {
+			row.AlphaInfMin = math.Min(row.AlphaInfMin, a)
+			row.AlphaInfMax = math.Max(row.AlphaInfMax, a)
+			lg += math.Log(a)
+		}
+		row.AlphaInfGeo = math.Exp(lg / float64(len(alphas)))
 		if c.Theory && !res.Diverged {
 			a, dist, err := EffectiveAlpha(data.X, data.Y, data.N, data.D, res.Beta)
 			if err != nil {
 				return Row{}, fmt.Errorf("%s: effective alpha: %w", name, err)
 			}
 			row.AlphaEff, row.AlphaDist = a, dist
+			// The φ_α∞ interpolator may not exist in floating point when too
+			// many α_∞,i underflow; then DiagDist stays NaN.
+			if b, err := MinEntropyInterpolatorDiag(data.X, data.Y, data.N, data.D, alphas); err == nil {
+				var s float64
+				for j := range b {
+					s += (b[j] - res.Beta[j]) * (b[j] - res.Beta[j])
+				}
+				row.DiagDist = math.Sqrt(s)
+			}
 		}
 		if c.Log != nil {
 			fmt.Fprintf(c.Log, "done %-22s train %.3e test %.3e\n", name, res.Train, res.Test)
@@ -219,8 +244,8 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 }
 
 func writeRows(b *strings.Builder, rows []Row, tol float64) {
-	fmt.Fprintf(b, "| run | train loss | test loss | ‖β‖₁ | support (|β_j|>%g) = supp β* | off-support share of ‖β‖₁ | ‖β−β*‖₂ | α_eff | ‖β−β_α_eff‖₂ |\n", tol)
-	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(b, "| run | train loss | test loss | ‖β‖₁ | support (|β_j|>%g) = supp β* | off-support share of ‖β‖₁ | ‖β−β*‖₂ | α_eff (fit) | ‖β−β_α_eff‖₂ | α_∞ from weights: geo mean [min, max] | ‖β−β_α∞‖₂ |\n", tol)
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rows {
 		name := r.Name
 		if r.Diverged {
@@ -234,8 +259,13 @@ func writeRows(b *strings.Builder, rows []Row, tol float64) {
 		if r.Diverged {
 			l1, sup = "—", "—"
 		}
-		fmt.Fprintf(b, "| %s | %.3e | %.3e | %s | %s | %s | %s | %s | %s |\n", name, r.Train, r.Test, l1, sup,
-			fmtNaN("%.2e", r.OffShare), fmtNaN("%.3e", r.Err2), fmtNaN("%.3e", r.AlphaEff), fmtNaN("%.1e", r.AlphaDist))
+		ainf := fmt.Sprintf("%.2e [%.1e, %.1e]", r.AlphaInfGeo, r.AlphaInfMin, r.AlphaInfMax)
+		if r.Diverged {
+			ainf = "—"
+		}
+		fmt.Fprintf(b, "| %s | %.3e | %.3e | %s | %s | %s | %s | %s | %s | %s | %s |\n", name, r.Train, r.Test, l1, sup,
+			fmtNaN("%.2e", r.OffShare), fmtNaN("%.3e", r.Err2), fmtNaN("%.3e", r.AlphaEff), fmtNaN("%.1e", r.AlphaDist),
+			ainf, fmtNaN("%.1e", r.DiagDist))
 	}
 }
 
@@ -250,7 +280,7 @@ func fmtNaN(f string, v float64) string {
 // test_vs_iter.png, test_vs_rho.png, switch.png and line.png to dir.
 func (r *Report) WriteFiles(dir string) error {
 	var res, cur strings.Builder
-	res.WriteString("run,method,rho,train,test,l1,support,off_share,err2,alpha_eff,alpha_dist,diverged\n")
+	res.WriteString("run,method,rho,train,test,l1,support,off_share,err2,alpha_eff,alpha_dist,alpha_inf_geo,alpha_inf_min,alpha_inf_max,diag_dist,diverged\n")
 	cur.WriteString("run,iter,train,test\n")
 	for i, rows := range [][]Row{r.Grid, r.Switch} {
 		for _, x := range rows {
@@ -258,8 +288,9 @@ func (r *Report) WriteFiles(dir string) error {
 			if i == 1 {
 				name = "switch: " + name
 			}
-			fmt.Fprintf(&res, "%q,%s,%g,%.17g,%.17g,%.17g,%t,%g,%g,%g,%g,%t\n", name, x.Method, x.Rho, x.Train, x.Test,
-				x.L1(), x.Support, x.OffShare, x.Err2, x.AlphaEff, x.AlphaDist, x.Diverged)
+			fmt.Fprintf(&res, "%q,%s,%g,%.17g,%.17g,%.17g,%t,%g,%g,%g,%g,%g,%g,%g,%g,%t\n", name, x.Method, x.Rho, x.Train, x.Test,
+				x.L1(), x.Support, x.OffShare, x.Err2, x.AlphaEff, x.AlphaDist, x.AlphaInfGeo, x.AlphaInfMin, x.AlphaInfMax,
+				x.DiagDist, x.Diverged)
 			for _, p := range x.Curve {
 				fmt.Fprintf(&cur, "%q,%d,%.17g,%.17g\n", name, p.Iter, p.Train, p.Test)
 			}
