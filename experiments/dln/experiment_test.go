@@ -72,3 +72,18 @@ func TestRunExperimentWritesEverything(t *testing.T) {
 		t.Error("Iters 0: no error")
 	}
 }
+
+// TestSavePlotDegenerate: one ρ gives a log axis over a single value, which
+// gonum/plot would pad below zero and panic on.
+func TestSavePlotDegenerate(t *testing.T) {
+	dir := t.TempDir()
+	err := savePlot(filepath.Join(dir, "p.png"), "t", "x", "y", true, true,
+		[]series{{name: "a", x: []float64{0.3, 0.3}, y: []float64{1e-3, 1e-3}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := savePlot(filepath.Join(dir, "q.png"), "t", "x", "y", true, true,
+		[]series{{name: "a", x: []float64{-1}, y: []float64{0}}}); err == nil {
+		t.Error("no finite points: no error")
+	}
+}

@@ -20,7 +20,13 @@ type series struct {
 
 // savePlot draws the series as lines and writes a PNG atomically. On a log
 // axis, points with a non-positive or non-finite coordinate are dropped.
-func savePlot(path, title, xl, yl string, logX, logY bool, ss []series) error {
+func savePlot(path, title, xl, yl string, logX, logY bool, ss []series) (err error) {
+	// gonum/plot panics on some degenerate inputs; report those as errors.
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("dln: plot %s: %v", path, r)
+		}
+	}()
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text = xl
@@ -65,6 +71,15 @@ func savePlot(path, title, xl, yl string, logX, logY bool, ss []series) error {
 	}
 	if drawn == 0 {
 		return fmt.Errorf("dln: plot %s: no finite points", path)
+	}
+	// A log axis over a single value would be padded below zero.
+	for _, ax := range []struct {
+		a   *plot.Axis
+		log bool
+	}{{&p.X, logX}, {&p.Y, logY}} {
+		if ax.log && ax.a.Min == ax.a.Max {
+			ax.a.Min, ax.a.Max = ax.a.Min/2, ax.a.Max*2
+		}
 	}
 	wt, err := p.WriterTo(7*vg.Inch, 5*vg.Inch, "png")
 	if err != nil {

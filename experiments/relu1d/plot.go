@@ -18,7 +18,13 @@ type series struct {
 
 // savePlot draws the training points and the fitted functions and writes a PNG
 // atomically.
-func savePlot(path, title string, px, py []float64, ss []series) error {
+func savePlot(path, title string, px, py []float64, ss []series) (err error) {
+	// gonum/plot panics on some degenerate inputs; report those as errors.
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("relu1d: plot %s: %v", path, r)
+		}
+	}()
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text = "x"
