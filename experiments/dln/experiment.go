@@ -54,7 +54,8 @@ type Row struct {
 	// AlphaInf holds the per-coordinate α_∞,i = √|u_i² − v_i²|/2 of the final
 	// weights (WeightAlphas), summarised by AlphaInfGeo (geometric mean),
 	// AlphaInfMin and AlphaInfMax; DiagDist is the ℓ2 distance from β to the
-	// φ_α∞-minimal interpolator (NaN without Theory or when it fails).
+	// φ_α∞-minimal interpolator (NaN without Theory, when some u_i² − v_i² is
+	// below float64 resolution, or when the solver fails).
 	AlphaInfGeo, AlphaInfMin, AlphaInfMax float64
 	DiagDist                              float64
 }
@@ -142,9 +143,16 @@ func RunExperiment(ctx context.Context, data *Data, c ExperimentConfig) (*Report
 				return Row{}, fmt.Errorf("%s: effective alpha: %w", name, err)
 			}
 			row.AlphaEff, row.AlphaDist = a, dist
-			// The φ_α∞ interpolator may not exist in floating point when too
-			// many α_∞,i underflow; then DiagDist stays NaN.
-			if b, err := MinEntropyInterpolatorDiag(data.X, data.Y, data.N, data.D, alphas); err == nil {
+			// u_i² − v_i² is computed to about 1e-16·(u_i² + v_i²): when it is
+			// not resolved above that (the weights have balanced, α_∞,i ≈ 0)
+			// the φ_α∞ interpolator is not defined by the weights and
+			// DiagDist stays NaN; it also does when the solver fails.
+			resolved := true
+			for j := 0; j < data.D; j++ {
+				u, v := res.W[j], res.W[data.D+j]
+				resolved = resolved && math.Abs(u*u-v*v) > 1e-10*(u*u+v*v)
+			}
+			if b, err := MinEntropyInterpolatorDiag(data.X, data.Y, data.N, data.D, alphas); resolved && err == nil {
 				var s float64
 				for j := range b {
 					s += (b[j] - res.Beta[j]) * (b[j] - res.Beta[j])
