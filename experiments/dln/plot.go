@@ -33,13 +33,13 @@ func savePlot(path, title, xl, yl string, logX, logY bool, ss []series) (err err
 	p.Y.Label.Text = yl
 	if logX {
 		p.X.Scale = plot.LogScale{}
-		p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+		p.X.Tick.Marker = logTicks{}
 	}
 	if logY {
 		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+		p.Y.Tick.Marker = logTicks{}
 	}
-	p.Legend.Top = true
+	p.Legend.Left = true // the curves fall towards the bottom right
 	ok := func(v float64, log bool) bool {
 		return !math.IsNaN(v) && !math.IsInf(v, 0) && (!log || v > 0)
 	}
@@ -92,6 +92,20 @@ func savePlot(path, title, xl, yl string, logX, logY bool, ss []series) (err err
 	return WriteFileAtomic(path, buf.Bytes())
 }
 
+// logTicks labels the powers of ten of a log axis as 1e-05 rather than
+// plot.LogTicks' 9.999999999999999e-06.
+type logTicks struct{}
+
+func (logTicks) Ticks(min, max float64) []plot.Tick {
+	ts := plot.LogTicks{Prec: -1}.Ticks(min, max)
+	for i := range ts {
+		if ts[i].Label != "" {
+			ts[i].Label = fmt.Sprintf("%.0e", ts[i].Value)
+		}
+	}
+	return ts
+}
+
 func curveSeries(r Row) series {
 	s := series{name: r.Name}
 	for _, p := range r.Curve {
@@ -102,9 +116,12 @@ func curveSeries(r Row) series {
 }
 
 func (r *Report) writePlots(dir string) error {
+	// Diverged runs are left out: their losses would set the scale.
 	var ss []series
 	for _, row := range r.Grid {
-		ss = append(ss, curveSeries(row))
+		if !row.Diverged {
+			ss = append(ss, curveSeries(row))
+		}
 	}
 	if err := savePlot(filepath.Join(dir, "test_vs_iter.png"), "Diagonal linear network: test loss",
 		"iteration", "test loss", true, true, ss); err != nil {
@@ -150,7 +167,9 @@ func (r *Report) writePlots(dir string) error {
 	}
 	ss = ss[:0]
 	for _, row := range r.Switch {
-		ss = append(ss, curveSeries(row))
+		if !row.Diverged {
+			ss = append(ss, curveSeries(row))
+		}
 	}
 	if err := savePlot(filepath.Join(dir, "switch.png"), "Switching between GD and 1-SAM",
 		"iteration", "test loss", true, true, ss); err != nil {
