@@ -40,6 +40,7 @@ func dlnCommand() *cli.Command {
 			&cli.StringFlag{Name: "y", Usage: "training labels file"},
 			&cli.StringFlag{Name: "x-test", Usage: "test inputs file"},
 			&cli.StringFlag{Name: "y-test", Usage: "test labels file"},
+			&cli.StringFlag{Name: "beta-star", Usage: "ground-truth β file for loaded data (enables the support columns)"},
 			&cli.Float64Flag{Name: "alpha", Value: 0.1, Usage: "initialisation u = α·1, v = 0"},
 			&cli.Float64Flag{Name: "gamma", Usage: "step size (default 10/d)"},
 			&cli.IntFlag{Name: "iters", Value: 10000, Usage: "iterations per run (up to 10^6)"},
@@ -123,7 +124,19 @@ func dlnData(c *cli.Context) (*dln.Data, error) {
 		}
 		return dln.Generate(dln.DataConfig{N: c.Int("n"), NTest: c.Int("n-test"), D: c.Int("d"), K: c.Int("k"), Seed: uint32(seed)})
 	case 4:
-		return dln.LoadFiles(files[0], files[1], files[2], files[3])
+		d, err := dln.LoadFiles(files[0], files[1], files[2], files[3])
+		if err != nil || c.String("beta-star") == "" {
+			return d, err
+		}
+		b, err := dln.ReadVector(c.String("beta-star"))
+		if err != nil {
+			return nil, err
+		}
+		if len(b) != d.D {
+			return nil, fmt.Errorf("--beta-star has %d values, want d = %d", len(b), d.D)
+		}
+		d.BetaStar = b
+		return d, nil
 	}
 	return nil, errors.New("--x, --y, --x-test and --y-test go together")
 }

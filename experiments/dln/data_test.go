@@ -159,3 +159,16 @@ func assertClose(t *testing.T, name string, got, want []float64, tol float64) {
 		}
 	}
 }
+
+func TestReadVector(t *testing.T) {
+	got, err := ReadVector(filepath.Join("testdata", "np_seed0", "beta_star.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 5 {
+		t.Fatalf("len %d, want 5", len(got))
+	}
+	if _, err := ReadVector(filepath.Join("testdata", "np_seed0", "X.npy")); err == nil {
+		t.Error("matrix read as a vector: no error")
+	}
+}

@@ -15,5 +15,6 @@
 // Bad configurations, malformed files and singular systems are returned as
 // errors that name the package ("dln: ..."); nothing in this package panics on
 // user input. Slices of the wrong length passed to the low-level helpers
-// (Loss, Grad) are programming errors and panic, as in gonum/mat.
+// (Model.LossGrad, Beta, SquareLoss, LineLosses, Support) are programming errors
+// and panic, as in gonum/mat.
 package dln

@@ -53,6 +53,19 @@ func LoadFiles(x, y, xTest, yTest string) (*Data, error) {
 	return d, nil
 }
 
+// ReadVector reads a vector (or a one-column matrix) from a .npy or CSV file,
+// e.g. a ground truth β* to set as Data.BetaStar for loaded data.
+func ReadVector(path string) ([]float64, error) {
+	v, rows, cols, err := readMatrix(path)
+	if err != nil {
+		return nil, err
+	}
+	if cols != 1 {
+		return nil, fmt.Errorf("dln: %s is %d×%d, want a vector", path, rows, cols)
+	}
+	return v, nil
+}
+
 // readMatrix reads a matrix from a .npy or CSV file; a vector reads as a
 // one-column matrix.
 func readMatrix(path string) (v []float64, rows, cols int, err error) {
