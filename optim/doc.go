@@ -13,6 +13,12 @@
 // weights by copy, never by subtraction, so an ascent followed by a descent pass leaves no
 // rounding residue.
 //
+// The weight slice is never replaced: the optimizer writes the perturbed and the updated
+// weights into w itself, so a model may keep tensors backed by sub-slices of w. The grad
+// slice handed to a GradFunc may differ from one call to the next (SAM hands out its
+// gradient and accumulation buffers in turn): a GradFunc must write its result into the
+// slice it is given.
+//
 // All per-step bookkeeping (saved weights, perturbation, gradient and accumulation
 // buffers, momentum) is allocated on the first step and reused: Step does not allocate in
 // steady state.

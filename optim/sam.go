@@ -15,6 +15,26 @@ const (
 	BNEvalBoth                 // BNEval in both passes
 )
 
+var bnPolicyNames = [...]string{BNBoth: "both", BNFirst: "first", BNEvalBoth: "eval"}
+
+// String returns the policy's flag name: "both", "first" or "eval".
+func (p BNPolicy) String() string {
+	if p < BNBoth || p > BNEvalBoth {
+		return fmt.Sprintf("BNPolicy(%d)", int(p))
+	}
+	return bnPolicyNames[p]
+}
+
+// ParseBNPolicy returns the policy named by s ("both", "first" or "eval", as String writes).
+func ParseBNPolicy(s string) (BNPolicy, error) {
+	for p, name := range bnPolicyNames {
+		if s == name {
+			return BNPolicy(p), nil
+		}
+	}
+	return 0, fmt.Errorf("optim: BN policy %q, want both, first or eval: %w", s, ErrParam)
+}
+
 // normGuard is added to gradient norms before dividing by them, as davda54/sam and the
 // paper's code do (rho / (grad_norm + 1e-12)): a zero gradient gives a zero perturbation
 // instead of NaN.
@@ -50,7 +70,8 @@ const normGuard = 1e-12
 //     seeded with Seed and owned by the SAM value (see State).
 //
 // The zero value of every field but Base is valid. Buffers are allocated on the first
-// active step and reused; Step does not allocate in steady state.
+// active step and reused; Step does not allocate in steady state. A SAM is not safe for
+// concurrent use.
 type SAM[T Float] struct {
 	Base Base[T] // the optimizer that applies the descent gradient (required)
 
@@ -166,6 +187,9 @@ func (s *SAM[T]) rhoT() float64 {
 // Active reports whether the next Step makes a SAM step (ρ_t > 0 and Epoch inside the
 // window) rather than an ERM step.
 func (s *SAM[T]) Active() bool {
+	if s.Base == nil {
+		return false
+	}
 	if s.Epoch < s.FromEpoch || (s.UntilEpoch != 0 && s.Epoch >= s.UntilEpoch) {
 		return false
 	}
@@ -273,13 +297,21 @@ func (s *SAM[T]) micro(w []T, lo, hi int, f GradFunc[T], rho float64, l2 T, bnC,
 	if err != nil {
 		return 0, 0, 0, fmt.Errorf("optim: sam clean pass on [%d, %d): %w", lo, hi, err)
 	}
-	gn = addScaledNorm(g, w, l2)
+	fused := s.Unnormalized && !s.Adaptive && !s.Random && s.AscentSteps == 0
+	if fused {
+		// Unnormalised ascent needs no norm before perturbing: one pass does the L2
+		// term, the norm (for Stats) and w ← saved + ρ·g.
+		gn = unnormalizedPerturb(w, s.saved, g, l2, T(rho))
+	} else {
+		gn = addScaledNorm(g, w, l2)
+	}
 	if math.IsNaN(gn) || math.IsInf(gn, 0) {
 		return 0, 0, 0, fmt.Errorf("optim: sam gradient norm %v on [%d, %d): %w", gn, lo, hi, ErrNonFinite)
 	}
 
 	// Perturb: w ← saved + ε.
 	switch {
+	case fused:
 	case s.AscentSteps > 0:
 		if err := s.multiStep(w, lo, hi, f, rho, gn, l2, bnP); err != nil {
 			return 0, 0, 0, err

@@ -22,6 +22,26 @@ const (
 	DecayDecoupled
 )
 
+var decayModeNames = [...]string{DecayL2: "l2", DecayCoupled: "coupled", DecayDecoupled: "decoupled"}
+
+// String returns the mode's flag name: "l2", "coupled" or "decoupled".
+func (m DecayMode) String() string {
+	if m < DecayL2 || m > DecayDecoupled {
+		return fmt.Sprintf("DecayMode(%d)", int(m))
+	}
+	return decayModeNames[m]
+}
+
+// ParseDecayMode returns the mode named by s ("l2", "coupled" or "decoupled", as String writes).
+func ParseDecayMode(s string) (DecayMode, error) {
+	for m, name := range decayModeNames {
+		if s == name {
+			return DecayMode(m), nil
+		}
+	}
+	return 0, fmt.Errorf("optim: weight decay mode %q, want l2, coupled or decoupled: %w", s, ErrParam)
+}
+
 // SGD is stochastic gradient descent with momentum, with the semantics of torch.optim.SGD:
 // with d = g (+ λ·w under DecayL2 or DecayCoupled),
 //
@@ -155,6 +175,9 @@ func (o *SGD[T]) checkLen(n int) error {
 // λ·w under DecayL2). It adds λ·w itself under DecayCoupled and shrinks w under
 // DecayDecoupled. grad is not modified.
 func (o *SGD[T]) Update(w, grad []T) error {
+	if err := o.Validate(); err != nil {
+		return err
+	}
 	if len(grad) != len(w) {
 		return fmt.Errorf("optim: len(grad) is %d, len(w) is %d: %w", len(grad), len(w), ErrSize)
 	}
