@@ -59,13 +59,15 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Usage: "train neural networks with Sharpness-Aware Minimization (SAM, m-SAM)",
 		UsageText: "samtrain [flags]                 train (see the flags below)\n" +
 			"samtrain data download|verify|info   get and check CIFAR-10/100\n" +
-			"samtrain selftest                check the GPU against reference computations",
+			"samtrain selftest                check the GPU against reference computations\n" +
+			"samtrain experiment dln|relu1d   the paper's simple-model experiments",
 		Description: trainDescription,
 		Flags:       trainFlags(),
 		Action:      trainAction,
 		Commands: []*cli.Command{
 			dataCommand(),
 			selftestCommand(),
+			experimentCommand(),
 		},
 		Writer:         stdout,
 		ErrWriter:      stderr,
