@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/samtrain/samtrain/internal/atomicfile"
 )
 
 // DefaultCacheDir returns os.UserCacheDir()/samtrain, where a command keeps compiled kernels.
@@ -51,37 +53,10 @@ func cachedCompile(dir, src string, opts []string, arch string, compile func() (
 	if cubin, err = compile(); err != nil {
 		return nil, false, werr, err
 	}
-	if e := writeFileAtomic(path, cubin); e != nil {
-		werr = errors.Join(werr, e)
+	if e := os.MkdirAll(filepath.Dir(path), 0o755); e != nil {
+		werr = errors.Join(werr, fmt.Errorf("cuda: cache: %w", e))
+	} else if e := atomicfile.WriteFile(path, cubin); e != nil {
+		werr = errors.Join(werr, fmt.Errorf("cuda: cache: %w", e))
 	}
 	return cubin, false, werr, nil
-}
-
-// writeFileAtomic writes b to path through a temporary file in the same folder, synced and
-// renamed, so readers see the old file, no file, or the whole new one.
-func writeFileAtomic(path string, b []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("cuda: cache: %w", err)
-	}
-	f, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
-		return fmt.Errorf("cuda: cache: %w", err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("cuda: cache: write %s: %w", path, err)
-	}
-	return nil
 }

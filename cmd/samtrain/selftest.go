@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/samtrain/samtrain/cuda"
+	"github.com/samtrain/samtrain/internal/atomicfile"
 	"github.com/urfave/cli/v2"
 )
 
@@ -100,7 +100,7 @@ func runSelftest(w io.Writer, d *cuda.Device, seed uint64, jsonPath string) erro
 		if err != nil {
 			return fmt.Errorf("selftest: %w", err)
 		}
-		if err := writeAtomic(jsonPath, append(b, '\n')); err != nil {
+		if err := atomicfile.WriteFile(jsonPath, append(b, '\n')); err != nil {
 			return fmt.Errorf("selftest: %w", err)
 		}
 	}
@@ -109,27 +109,4 @@ func runSelftest(w io.Writer, d *cuda.Device, seed uint64, jsonPath string) erro
 	}
 	fmt.Fprintf(w, "all %d checks passed in %.1fs\n", len(checks), r.Seconds)
 	return nil
-}
-
-// writeAtomic writes b to path through a synced temporary file renamed over it.
-func writeAtomic(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".selftest-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
 }

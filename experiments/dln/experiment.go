@@ -7,6 +7,8 @@ import (
 	"math"
 	"path/filepath"
 	"strings"
+
+	"github.com/samtrain/samtrain/internal/atomicfile"
 )
 
 // ExperimentConfig describes a grid of runs on one problem.
@@ -310,8 +312,8 @@ func (r *Report) WriteFiles(dir string) error {
 		fmt.Fprintf(&line, "%g,%.17g,%.17g\n", p.T, p.Train, p.Test)
 	}
 	for name, s := range map[string]string{"results.csv": res.String(), "curves.csv": cur.String(), "line.csv": line.String()} {
-		if err := WriteFileAtomic(filepath.Join(dir, name), []byte(s)); err != nil {
-			return err
+		if err := atomicfile.WriteFile(filepath.Join(dir, name), []byte(s)); err != nil {
+			return fmt.Errorf("dln: %w", err)
 		}
 	}
 	return r.writePlots(dir)

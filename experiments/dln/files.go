@@ -1,7 +1,6 @@
 package dln
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/binary"
 	"encoding/csv"
@@ -14,6 +13,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/samtrain/samtrain/internal/atomicfile"
 )
 
 // LoadFiles reads a problem from four files holding X (n×d), y (n), X_test
@@ -242,38 +243,9 @@ func (d *Data) SaveNPY(dir string) error {
 		}{"beta_star.npy", d.BetaStar, d.D, 0})
 	}
 	for _, f := range files {
-		if err := WriteFileAtomic(filepath.Join(dir, f.name), encodeNPY(f.v, f.rows, f.cols)); err != nil {
-			return err
+		if err := atomicfile.WriteFile(filepath.Join(dir, f.name), encodeNPY(f.v, f.rows, f.cols)); err != nil {
+			return fmt.Errorf("dln: %w", err)
 		}
-	}
-	return nil
-}
-
-// WriteFileAtomic writes b to path through a temporary file in the same
-// directory, synced and renamed into place.
-func WriteFileAtomic(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("dln: %w", err)
-	}
-	tmp := f.Name()
-	w := bufio.NewWriter(f)
-	_, err = w.Write(b)
-	if err == nil {
-		err = w.Flush()
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("dln: write %s: %w", path, err)
 	}
 	return nil
 }

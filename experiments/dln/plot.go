@@ -6,6 +6,7 @@ import (
 	"math"
 	"path/filepath"
 
+	"github.com/samtrain/samtrain/internal/atomicfile"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
@@ -89,7 +90,10 @@ func savePlot(path, title, xl, yl string, logX, logY bool, ss []series) (err err
 	if _, err := wt.WriteTo(&buf); err != nil {
 		return fmt.Errorf("dln: plot %s: %w", path, err)
 	}
-	return WriteFileAtomic(path, buf.Bytes())
+	if err := atomicfile.WriteFile(path, buf.Bytes()); err != nil {
+		return fmt.Errorf("dln: %w", err)
+	}
+	return nil
 }
 
 // logTicks labels the powers of ten of a log axis as 1e-05 rather than

@@ -1,13 +1,13 @@
 package relu1d
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/samtrain/samtrain/internal/atomicfile"
 )
 
 // ExperimentConfig describes GD and SAM runs over several seeds.
@@ -145,8 +145,8 @@ func (r *Report) WriteFiles(dir string) error {
 		}
 		b.WriteString("\n")
 	}
-	if err := writeFileAtomic(filepath.Join(dir, "results.csv"), []byte(b.String())); err != nil {
-		return err
+	if err := atomicfile.WriteFile(filepath.Join(dir, "results.csv"), []byte(b.String())); err != nil {
+		return fmt.Errorf("relu1d: %w", err)
 	}
 	x, y := Points()
 	for i := 0; i+1 < len(r.Runs); i += 2 {
@@ -166,35 +166,6 @@ func (r *Report) WriteFiles(dir string) error {
 		if err := savePlot(filepath.Join(dir, fmt.Sprintf("fit_seed%d.png", gd.Seed)), title, x, y, ss); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-// writeFileAtomic writes b to path through a synced temporary file renamed
-// into place.
-func writeFileAtomic(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("relu1d: %w", err)
-	}
-	tmp := f.Name()
-	w := bufio.NewWriter(f)
-	_, err = w.Write(b)
-	if err == nil {
-		err = w.Flush()
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("relu1d: write %s: %w", path, err)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 
+	"github.com/samtrain/samtrain/internal/atomicfile"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
@@ -65,5 +66,8 @@ func savePlot(path, title string, px, py []float64, ss []series) (err error) {
 	if _, err := wt.WriteTo(&buf); err != nil {
 		return fmt.Errorf("relu1d: plot %s: %w", path, err)
 	}
-	return writeFileAtomic(path, buf.Bytes())
+	if err := atomicfile.WriteFile(path, buf.Bytes()); err != nil {
+		return fmt.Errorf("relu1d: %w", err)
+	}
+	return nil
 }
