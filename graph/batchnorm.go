@@ -43,6 +43,9 @@ func (b *Builder[T]) BatchNorm2d(name string, x *gorgonia.Node) *gorgonia.Node {
 		count:    b.P.Declare(name+".num_batches_tracked", []int{}, InitZeros, 0, true),
 		momentum: b.Momentum, eps: b.Eps,
 	}
+	if m := n * hw; b.c.bnMin == 0 || m < b.c.bnMin {
+		b.c.bnMin, b.c.bnName = m, name
+	}
 	stats := b.c.apply(st, x)
 	return b.c.apply(&bnApply[T]{opBase: newBase(b.c, "batchNorm", 4, s...), n: n, ch: c, hw: hw}, x, stats, gamma, beta)
 }

@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"testing"
 
 	"gorgonia.org/gorgonia"
@@ -23,6 +24,23 @@ func TestConv2dGrad(t *testing.T) {
 		t.Run(fmt.Sprint(tc), func(t *testing.T) {
 			checkGrad(t, uint64(i+1), tc.in, graph.BNUpdate, func(b *graph.Builder[float64], x *gorgonia.Node) *gorgonia.Node {
 				return b.Conv2d("conv", x, tc.k, tc.r, tc.stride, tc.pad)
+			})
+		})
+	}
+}
+
+// TestConv2dGradRandom checks convolutions of shapes drawn at random (fixed
+// seed): batch 1–3, 1–4 channels in and out, 3–7 pixels, kernel 1–3,
+// stride 1–2, padding 0–kernel/2.
+func TestConv2dGradRandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(42, 0))
+	for i := 0; i < 6; i++ {
+		r := 1 + rng.IntN(3)
+		in := []int{1 + rng.IntN(3), 1 + rng.IntN(4), r + 2 + rng.IntN(5), r + 2 + rng.IntN(5)}
+		k, stride, pad := 1+rng.IntN(4), 1+rng.IntN(2), rng.IntN(r/2+1)
+		t.Run(fmt.Sprint(in, k, r, stride, pad), func(t *testing.T) {
+			checkGrad(t, uint64(100+i), in, graph.BNUpdate, func(b *graph.Builder[float64], x *gorgonia.Node) *gorgonia.Node {
+				return b.Conv2d("conv", x, k, r, stride, pad)
 			})
 		})
 	}

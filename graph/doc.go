@@ -31,10 +31,13 @@
 //
 // The package's own executor was chosen over gorgonia's TapeMachine: the
 // TapeMachine calls Op.Do, which must return a fresh Value, so it allocates
-// every activation and gradient on every pass (BenchmarkExecutor: about 64
-// MB per pass of a width-16 ResNet-18 at batch 16 against 0.26 MB), it
-// cannot write gradients into the optimizer's flat slice, and it knows
-// nothing of device Buffers. The Ops still implement Do, so the TapeMachine
+// every activation and gradient on every pass, it cannot write gradients
+// into the optimizer's flat slice, and it knows nothing of device Buffers.
+// BenchmarkExecutor (a width-16 PreAct ResNet-18, batch 16, float32, 2
+// goroutines; 2026-11-29 on the shared 2-core dev VM, load average about
+// 11, so times are noisy): TapeMachine 157–495 ms and 64.6 MB allocated per
+// pass, executor 134–154 ms and 1.2 MB per pass (the GEMM's packing buffers
+// inside graph/cpu). The Ops still implement Do, so the TapeMachine
 // runs the same graphs (TestTapeMachineAgrees).
 //
 // # Errors

@@ -92,3 +92,7 @@ func checkGrad(t *testing.T, seed uint64, in []int, mode graph.BNMode, layer lay
 		}
 	}
 }
+
+// Shapes every element-wise and normalisation layer is checked on: batch 1,
+// odd sizes, a single pixel.
+var layerShapes = [][]int{{1, 2, 3, 3}, {2, 3, 5, 4}, {3, 4, 1, 1}, {2, 6, 3, 5}}

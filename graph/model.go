@@ -152,6 +152,33 @@ func (m *Model[T]) checkBatch(x []T, n int) error {
 	return nil
 }
 
+// Prepare compiles the gradient program for batches of n examples ahead of
+// the first Grad call with that size (Grad does it on demand otherwise).
+func (m *Model[T]) Prepare(n int) error {
+	if n < 1 {
+		return fmt.Errorf("graph: batch of %d examples", n)
+	}
+	if _, ok := m.grad[n]; ok {
+		return nil
+	}
+	cp, err := m.compile(n, true)
+	if err != nil {
+		return err
+	}
+	m.grad[n] = cp
+	return nil
+}
+
+// ArenaLen is the number of elements of the arena holding every
+// intermediate value of the programs compiled so far (the largest one's
+// need).
+func (m *Model[T]) ArenaLen() int {
+	if m.arena == nil {
+		return 0
+	}
+	return m.arena.Len()
+}
+
 // Grad runs a forward and backward pass on the batch x (n×C×H×W, n =
 // len(labels)) with BatchNorm in the given mode, writes the gradient of the
 // mean cross-entropy loss into the flat gradient (Gradient, or
@@ -185,6 +212,9 @@ func (m *Model[T]) Grad(x []T, labels []int, mode BNMode) (float64, error) {
 	if r := cp.logits.Shape()[0]; r != n {
 		return 0, fmt.Errorf("graph: network gives %d rows of logits for %d labels", r, n)
 	}
+	if c := cp.bld.c; mode != BNEval && c.bnMin == 1 {
+		return 0, fmt.Errorf("graph: BatchNorm2d %s has 1 value per channel with %d examples: batch statistics need more (use BNEval or a larger batch)", c.bnName, n)
+	}
 	cp.bld.c.mode, cp.bld.c.labels = mode, m.labels
 	m.b.Upload(cp.prog.buffer(cp.x), x)
 	cp.prog.run()
@@ -192,6 +222,31 @@ func (m *Model[T]) Grad(x []T, labels []int, mode BNMode) (float64, error) {
 	m.b.Download(loss[:], cp.prog.buffer(cp.cost))
 	m.last = cp
 	return float64(loss[0]), nil
+}
+
+// GradAt is Grad at the weights w, writing the gradient into grad: the
+// shape of optim.GradFunc. w and grad are copied in and out unless they are
+// the model's own flat slices (Weights and Gradient), which is free.
+func (m *Model[T]) GradAt(w, grad, x []T, labels []int, mode BNMode) (float64, error) {
+	nw := m.p.NumWeights()
+	if len(w) != nw || len(grad) != nw {
+		return 0, fmt.Errorf("graph: weights and gradient have %d and %d elements, want %d", len(w), len(grad), nw)
+	}
+	if !sameSlice(w, m.Weights()) {
+		m.b.Upload(m.p.w, w)
+	}
+	loss, err := m.Grad(x, labels, mode)
+	if err != nil {
+		return 0, err
+	}
+	if !sameSlice(grad, m.Gradient()) {
+		m.b.Download(grad, m.p.g)
+	}
+	return loss, nil
+}
+
+func sameSlice[T Float](a, b []T) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // Logits copies into dst the logits of the last Grad call (computed with

@@ -20,6 +20,10 @@ type ctx[T Float] struct {
 	work   Buffer
 	nextID int
 	inputs map[*gorgonia.Node][]*gorgonia.Node
+	// bnMin is the fewest values per channel of any BatchNorm layer (0:
+	// none); batch statistics need at least 2, as in PyTorch.
+	bnMin  int
+	bnName string
 }
 
 // scratch returns conv scratch of at least n elements, growing it if needed.

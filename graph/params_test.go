@@ -212,3 +212,33 @@ func TestCheckpointRoundTrip(t *testing.T) {
 		t.Error("loading a width-2 checkpoint into a width-4 network succeeded")
 	}
 }
+
+// TestGradAt checks the optim.GradFunc-shaped entry point: at separate
+// weight and gradient slices it matches Grad on the model's own.
+func TestGradAt(t *testing.T) {
+	m, err := resnet.New[float64](&cpu.Backend[float64]{}, resnet.Config{Width: 2, Input: [3]int{3, 8, 8}}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, labels, _ := randomBatch(2, m.Input(), m.Classes())
+	w := slices.Clone(m.Weights())
+	for i := range w {
+		w[i] *= 1.5
+	}
+	grad := make([]float64, len(w))
+	got, err := m.GradAt(w, grad, x, labels, graph.BNFrozen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copy(m.Weights(), w)
+	want, err := m.Grad(x, labels, graph.BNFrozen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != want || !slices.Equal(grad, m.Gradient()) {
+		t.Errorf("GradAt loss %v, Grad %v (gradients equal: %v)", got, want, slices.Equal(grad, m.Gradient()))
+	}
+	if _, err := m.GradAt(w[:3], grad, x, labels, graph.BNFrozen); err == nil {
+		t.Error("GradAt accepted short weights")
+	}
+}

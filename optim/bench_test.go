@@ -15,6 +15,15 @@ const resnet18Params = 11173962
 // Batch 128, SGD with momentum 0.9 and weight decay 5e-4.
 func BenchmarkStep11M(b *testing.B) {
 	noop := func(Pass, []float32, []float32) (float64, error) { return 0, nil }
+	// Reference: one copy of the weights, to express the others in memory passes.
+	b.Run("copy", func(b *testing.B) {
+		w := make([]float32, resnet18Params)
+		dst := make([]float32, resnet18Params)
+		b.SetBytes(int64(4 * len(w)))
+		for b.Loop() {
+			copy(dst, w)
+		}
+	})
 	for _, bc := range []struct {
 		name string
 		sam  SAM[float32]

@@ -63,8 +63,9 @@ const normGuard = 1e-12
 //   - AscentSteps k ≥ 1: projected gradient ascent as in the paper's code: δ₀ = 0,
 //     δ_{i+1} = Π(δ_i + α·g(w+δ_i)/(‖g(w+δ_i)‖ + 1e-12)), Π the projection onto the
 //     ball ‖δ‖ ≤ ρ, α = AscentStepMult·ρ; Unnormalized uses α·g and no projection (there is
-//     no ρ-ball then), so k = 1 always equals plain SAM. The k−1 inner gradients are
-//     Perturbed passes on the same micro-batch.
+//     no ρ-ball then), so k = 1 always equals plain SAM (the paper's code projects in both
+//     cases, which clips unnormalised SAM itself). The k−1 inner gradients are Perturbed
+//     passes on the same micro-batch; Stats.GradNorm is the clean gradient's norm.
 //   - Random: the control of the paper: the perturbation is replaced by a Gaussian direction
 //     rescaled to the norm the SAM perturbation would have had, drawn from a PCG generator
 //     seeded with Seed and owned by the SAM value (see State).

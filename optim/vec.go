@@ -120,15 +120,15 @@ func addScaledRestore[T Float](g, w, saved []T, a T) {
 // accumulateRestore sets acc ← acc + (g + a·w), then w ← saved.
 func accumulateRestore[T Float](acc, g, w, saved []T, a T) {
 	g = g[:len(acc)]
+	w = w[:len(acc)]
+	saved = saved[:len(acc)]
 	if a == 0 {
 		for i := range acc {
 			acc[i] += g[i]
+			w[i] = saved[i]
 		}
-		copy(w, saved)
 		return
 	}
-	w = w[:len(acc)]
-	saved = saved[:len(acc)]
 	for i := range acc {
 		acc[i] += g[i] + a*w[i]
 		w[i] = saved[i]
@@ -140,27 +140,39 @@ func accumulateRestore[T Float](acc, g, w, saved []T, a T) {
 // bit as from addScaledNorm followed by axpyInto (the norm may differ in the last bits:
 // its partial sums are grouped differently).
 func unnormalizedPerturb[T Float](w, saved, g []T, a, c T) float64 {
-	saved = saved[:len(g)]
-	w = w[:len(g)]
+	g = g[:len(w)]
+	saved = saved[:len(w)]
 	var s0, s1 float64
 	i := 0
-	for ; i+2 <= len(g); i += 2 {
-		v0, v1 := g[i], g[i+1]
-		if a != 0 {
-			v0 += a * saved[i]
-			v1 += a * saved[i+1]
-			g[i], g[i+1] = v0, v1
+	if a == 0 {
+		for ; i+2 <= len(w); i += 2 {
+			v := g[i : i+2 : i+2]
+			u := saved[i : i+2 : i+2]
+			x := w[i : i+2 : i+2]
+			x[0] = u[0] + T(c*v[0])
+			x[1] = u[1] + T(c*v[1])
+			s0 += float64(v[0]) * float64(v[0])
+			s1 += float64(v[1]) * float64(v[1])
 		}
-		w[i] = saved[i] + T(c*v0)
-		w[i+1] = saved[i+1] + T(c*v1)
-		s0 += float64(v0) * float64(v0)
-		s1 += float64(v1) * float64(v1)
+	} else {
+		for ; i+2 <= len(w); i += 2 {
+			v := g[i : i+2 : i+2]
+			u := saved[i : i+2 : i+2]
+			x := w[i : i+2 : i+2]
+			v0, v1 := v[0]+a*u[0], v[1]+a*u[1]
+			v[0], v[1] = v0, v1
+			x[0] = u[0] + T(c*v0)
+			x[1] = u[1] + T(c*v1)
+			s0 += float64(v0) * float64(v0)
+			s1 += float64(v1) * float64(v1)
+		}
 	}
-	if i < len(g) {
-		v := g[i]
+	for ; i < len(w); i++ {
+		v := g[i] + a*saved[i]
 		if a != 0 {
-			v += a * saved[i]
 			g[i] = v
+		} else {
+			v = g[i]
 		}
 		w[i] = saved[i] + T(c*v)
 		s0 += float64(v) * float64(v)

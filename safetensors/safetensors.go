@@ -9,9 +9,10 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"sort"
+
+	"github.com/samtrain/samtrain/internal/atomicfile"
 )
 
 // Dtype is a tensor element type, as spelled in the header.
@@ -257,31 +258,12 @@ func Encode(w io.Writer, ts map[string]Tensor, meta map[string]string) error {
 
 // WriteFile writes ts to path atomically: into a temporary file in the same
 // directory, synced, then renamed over path.
-func WriteFile(path string, ts map[string]Tensor, meta map[string]string) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("safetensors: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
+func WriteFile(path string, ts map[string]Tensor, meta map[string]string) error {
 	var buf bytes.Buffer
-	if err = Encode(&buf, ts, meta); err != nil {
+	if err := Encode(&buf, ts, meta); err != nil {
 		return err
 	}
-	if _, err = f.Write(buf.Bytes()); err != nil {
-		return fmt.Errorf("safetensors: write %s: %w", path, err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("safetensors: sync %s: %w", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("safetensors: close %s: %w", path, err)
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
+	if err := atomicfile.WriteFile(path, buf.Bytes()); err != nil {
 		return fmt.Errorf("safetensors: %w", err)
 	}
 	return nil

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/samtrain/samtrain/internal/atomicfile"
 )
 
 // MetricsFile is the name of the per-epoch log in a run's output folder:
@@ -114,30 +116,11 @@ func truncateMetrics(path string, epochs int) error {
 	return writeFileAtomic(path, keep)
 }
 
-// writeFileAtomic writes b to path through a temporary file in the same
-// folder, synced, then renamed over path.
-func writeFileAtomic(path string, b []byte) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("train: write %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(b); err != nil {
-		return fmt.Errorf("train: write %s: %w", path, err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("train: write %s: %w", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("train: write %s: %w", path, err)
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("train: write %s: %w", path, err)
+// writeFileAtomic writes b to path atomically (temporary file, fsync,
+// rename).
+func writeFileAtomic(path string, b []byte) error {
+	if err := atomicfile.WriteFile(path, b); err != nil {
+		return fmt.Errorf("train: %w", err)
 	}
 	return nil
 }

@@ -60,6 +60,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Usage: "train neural networks with Sharpness-Aware Minimization (SAM, m-SAM)",
 		UsageText: "samtrain [flags]                 train (see the flags below)\n" +
 			"samtrain data download|verify|info   get and check CIFAR-10/100\n" +
+			"samtrain selftest                check the GPU against reference computations\n" +
+			"samtrain experiment dln|relu1d   the paper's simple-model experiments\n" +
 			"samtrain eval CHECKPOINT             loss and error of a trained model\n" +
 			"samtrain interpolate A B             losses along (1-t)A + tB\n" +
 			"samtrain plot RUN...                 PNG of training curves or of an interpolation\n" +
@@ -69,6 +71,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Action:      trainAction,
 		Commands: []*cli.Command{
 			dataCommand(),
+			selftestCommand(),
+			experimentCommand(),
 			evalCommand(),
 			interpolateCommand(),
 			plotCommand(),

@@ -17,6 +17,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/samtrain/samtrain/internal/atomicfile"
 )
 
 // DefaultBaseURL is where the official archives are published.
@@ -116,8 +118,8 @@ func (d *Downloader) Download(ctx context.Context, dir string, kind Kind) (*Down
 	for _, s := range sums {
 		fmt.Fprintf(&b, "%s  %s\n", s[1], s[0])
 	}
-	if err := writeFileAtomic(filepath.Join(staged, SumsFile), []byte(b.String())); err != nil {
-		return nil, err
+	if err := atomicfile.WriteFile(filepath.Join(staged, SumsFile), []byte(b.String())); err != nil {
+		return nil, fmt.Errorf("cifar: %w", err)
 	}
 	if err := syncDir(staged); err != nil {
 		return nil, err
@@ -288,31 +290,6 @@ func writeFrom(p string, r io.Reader) error {
 		return err
 	}
 	return f.Close()
-}
-
-// writeFileAtomic writes b to p through a synced temporary file in the same
-// folder and a rename, so p is either absent, the old file or all of b.
-func writeFileAtomic(p string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(p), "."+filepath.Base(p)+".tmp-")
-	if err != nil {
-		return fmt.Errorf("cifar: %w", err)
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return fmt.Errorf("cifar: write %s: %w", p, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("cifar: write %s: %w", p, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("cifar: write %s: %w", p, err)
-	}
-	if err := os.Rename(f.Name(), p); err != nil {
-		return fmt.Errorf("cifar: %w", err)
-	}
-	return nil
 }
 
 func syncDir(p string) error {

@@ -7,6 +7,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/samtrain/samtrain/internal/atomicfile"
 )
 
 // WithLabelNoise returns a copy of s (sharing Images) whose Labels carry
@@ -58,7 +60,10 @@ func (s *Split) SaveLabels(p string) error {
 	if err := s.WriteLabels(&b); err != nil {
 		return err
 	}
-	return writeFileAtomic(p, []byte(b.String()))
+	if err := atomicfile.WriteFile(p, []byte(b.String())); err != nil {
+		return fmt.Errorf("cifar: %w", err)
+	}
+	return nil
 }
 
 // ReadLabels reads what WriteLabels wrote.

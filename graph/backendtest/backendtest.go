@@ -2,6 +2,9 @@
 // kernel of an implementation against a plain float64 loop written here.
 // The CPU backend runs it in its tests; a GPU backend runs it when a device
 // is present.
+//
+// Error policy: mismatches are reported with t.Errorf naming the kernel and
+// the shape; a kernel that panics fails the test.
 package backendtest
 
 import (
@@ -176,7 +179,12 @@ func (s *suite[T]) conv(t *testing.T) {
 }
 
 func (s *suite[T]) elementwise(t *testing.T) {
-	const n = 37
+	for _, n := range []int{37, 70001} { // small, and large enough to be split over goroutines
+		s.elementwiseN(t, n)
+	}
+}
+
+func (s *suite[T]) elementwiseN(t *testing.T, n int) {
 	a, b, y := s.round(s.rand(n)), s.round(s.rand(n)), s.round(s.rand(n))
 	add, axpby, relu, drelu := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
 	for i := range a {

@@ -3,6 +3,7 @@ package cpu
 import (
 	"errors"
 	"fmt"
+	"sync/atomic"
 )
 
 // ConvParams describes a 2-D cross-correlation (PyTorch Conv2d, no bias, no dilation, groups=1)
@@ -24,7 +25,7 @@ func (p ConvParams) OutH() int { return (p.H+2*p.PadH-p.R)/p.StrideH + 1 }
 // OutW is the output width (W + 2*PadW - S)/StrideW + 1.
 func (p ConvParams) OutW() int { return (p.W+2*p.PadW-p.S)/p.StrideW + 1 }
 
-// Validate reports whether p describes a convolution with a non-empty output.
+// Validate returns an error unless p describes a convolution with a non-empty output.
 func (p ConvParams) Validate() error {
 	switch {
 	case p.N < 1 || p.C < 1 || p.H < 1 || p.W < 1:
@@ -72,9 +73,25 @@ func (p ConvParams) plan(par int) convPlan {
 	return pl
 }
 
-// groupsOf returns the groups [g0, g1) of worker w.
-func (pl *convPlan) groupsOf(w int) (g0, g1 int) {
-	return w * pl.groups / pl.workers, (w + 1) * pl.groups / pl.workers
+// counter hands out the indices 0, 1, …, n-1 to workers, first come first served, so that
+// a worker slowed down by other processes on the machine takes fewer groups.
+type counter struct {
+	next atomic.Int64
+	n    int
+}
+
+// take returns the next index and whether there was one.
+func (c *counter) take() (int, bool) {
+	i := int(c.next.Add(1) - 1)
+	return i, i < c.n
+}
+
+// share returns worker wk's part [lo, hi) of n indices split statically among workers.
+// Reductions over workers use it instead of a counter: which worker sums which indices
+// must not depend on scheduling, or float32 sums (and so training runs) would not be
+// reproducible bit for bit.
+func share(n, workers, wk int) (lo, hi int) {
+	return wk * n / workers, (wk + 1) * n / workers
 }
 
 // images returns the images [n0, n1) of group i.

@@ -13,10 +13,10 @@ func Conv2dBackwardData[T Float](par int, p ConvParams, w, dy, dx, work []T) {
 	pl := p.plan(par)
 	lens := p.dataLens(&pl)
 	inH := p.C * p.H * p.W
+	groups := &counter{n: pl.groups}
 	parallel(pl.workers, func(wk int) {
 		tmp, col, pack := slabOf(&pl, lens, work, wk)
-		g0, g1 := pl.groupsOf(wk)
-		for gi := g0; gi < g1; gi++ {
+		for gi, ok := groups.take(); ok; gi, ok = groups.take() {
 			n0, n1 := pl.images(p, gi)
 			cols := (n1 - n0) * pl.pix
 			b := dy[n0*p.K*pl.pix:]

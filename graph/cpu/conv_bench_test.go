@@ -27,35 +27,31 @@ func BenchmarkConv(b *testing.B) {
 	for _, sh := range convBenchShapes {
 		p := sh.p
 		for _, par := range []int{1, 2} {
-			x := make([]float32, p.N*p.C*p.H*p.W)
-			w := make([]float32, p.K*p.C*p.R*p.S)
-			y := make([]float32, p.N*p.K*p.OutH()*p.OutW())
-			for i := range x {
-				x[i] = float32(i%7) - 3
-			}
-			for i := range w {
-				w[i] = float32(i%5) - 2
-			}
-			for i := range y {
-				y[i] = float32(i%3) - 1
-			}
-			work := make([]float32, p.WorkspaceLen(par))
-			flops := 2 * float64(p.N*p.K*p.C*p.R*p.S*p.OutH()*p.OutW())
-			passes := []struct {
-				name string
-				f    func()
-			}{
-				{"forward", func() { Conv2dForward(par, p, x, w, y, work) }},
-				{"backward_data", func() { Conv2dBackwardData(par, p, w, y, x, work) }},
-				{"backward_filter", func() { Conv2dBackwardFilter(par, p, x, y, w, work) }},
-			}
-			for _, ps := range passes {
-				b.Run(fmt.Sprintf("%s/%s/par=%d", sh.name, ps.name, par), func(b *testing.B) {
+			for _, pass := range []string{"forward", "backward_data", "backward_filter"} {
+				b.Run(fmt.Sprintf("%s/%s/par=%d", sh.name, pass, par), func(b *testing.B) {
+					x := make([]float32, p.N*p.C*p.H*p.W)
+					w := make([]float32, p.K*p.C*p.R*p.S)
+					y := make([]float32, p.N*p.K*p.OutH()*p.OutW())
+					for i := range x {
+						x[i] = float32(i%7) - 3
+					}
+					for i := range w {
+						w[i] = float32(i%5) - 2
+					}
+					for i := range y {
+						y[i] = float32(i%3) - 1
+					}
+					work := make([]float32, p.WorkspaceLen(par))
+					f := map[string]func(){
+						"forward":         func() { Conv2dForward(par, p, x, w, y, work) },
+						"backward_data":   func() { Conv2dBackwardData(par, p, w, y, x, work) },
+						"backward_filter": func() { Conv2dBackwardFilter(par, p, x, y, w, work) },
+					}[pass]
 					cpu0 := cpuTime(b)
 					for b.Loop() {
-						ps.f()
+						f()
 					}
-					reportFlops(b, flops, cpu0)
+					reportFlops(b, 2*float64(p.N*p.K*p.C*p.R*p.S*p.OutH()*p.OutW()), cpu0)
 				})
 			}
 		}

@@ -71,7 +71,8 @@ func conv2dFilterRows(par int, p ConvParams, x, dy, dw, work []float32) {
 		bt := s[len(xpad) : len(xpad)+g.pp*g.kr]
 		dwt := part(w)
 		clear(dwt)
-		for n := w * p.N / workers; n < (w+1)*p.N/workers; n++ {
+		lo, hi := share(p.N, workers, w)
+		for n := lo; n < hi; n++ {
 			xp := x[n*chw : (n+1)*chw]
 			if p.PadH > 0 || p.PadW > 0 {
 				clear(xpad)

@@ -28,10 +28,10 @@ func conv2dForward[T Float](par int, p ConvParams, x, w, y, work []T, packW func
 		}
 		prepack(false, p.K, pl.crs, 1, w, pl.crs, wp, b0, b1)
 	})
+	groups := &counter{n: pl.groups}
 	parallel(pl.workers, func(wk int) {
 		tmp, pad, pack := slabOf(&pl, lens, work, wk)
-		g0, g1 := pl.groupsOf(wk)
-		for gi := g0; gi < g1; gi++ {
+		for gi, ok := groups.take(); ok; gi, ok = groups.take() {
 			n0, n1 := pl.images(p, gi)
 			cols := (n1 - n0) * pl.pix
 			cs := newColSource(p, x, n0, n1, pad)

@@ -19,7 +19,7 @@ func validRange(out, size, stride, pad, r int) (lo, hi int) {
 // colSource is the im2col matrix of a group of images of the convolution p, never stored
 // whole: row j = (c*R+r)*S+s and column q = i*OH*OW + oh*OW + ow (image i of the group)
 // hold x[i, c, oh*StrideH-PadH+r, ow*StrideW-PadW+s], or 0 outside the image. It reads the
-// images from src, zero-padded copies (see padImages) when p has padding, so that every
+// images from src, zero-padded copies made by newColSource when p has padding, so that every
 // read is in bounds and stride-1 rows are contiguous runs.
 type colSource[T Float] struct {
 	p      ConvParams
@@ -113,6 +113,33 @@ func (cs *colSource[T]) packCols(p0, j0, kc, nc, nr int, bp, _ []T) {
 	for p := range kc {
 		ro[p] = cs.rowOffset(p0 + p)
 	}
+	if sw != 1 && unsafe.Sizeof(bp[0]) == 4 && nr == 32 && gatherCols32x != nil && len(cs.src) < 1<<31 {
+		// Strided columns: gather each full panel, 32 pixels at a time, for all rows.
+		ro32 := make([]int32, kc)
+		for p, o := range ro {
+			ro32[p] = int32(o)
+		}
+		var pix [32]int32
+		full := nc / 32 * 32
+		np := 0
+		for _, ru := range rs {
+			if ru.dst/(kc*32)*32 >= full {
+				break
+			}
+			for t := range ru.n {
+				pix[np] = int32(ru.src + t*sw)
+				np++
+			}
+			if np == 32 {
+				gatherCols32x(asF32(bp[ru.dst/(kc*32)*kc*32:]), asF32(cs.src), &pix, ro32)
+				np = 0
+			}
+		}
+		rs = cs.runs(rs[:0], j0+full, nc-full, nr, kc)
+		for i := range rs {
+			rs[i].dst += full * kc
+		}
+	}
 	for _, ru := range rs {
 		if sw == 1 && ru.n%4 == 0 && unsafe.Sizeof(bp[0]) == 4 && gatherRows32 != nil {
 			// Fill the run's column of the panel for all rows in one call.
@@ -146,9 +173,27 @@ func (cs *colSource[T]) packRows(p0, j0, kc, nc, nr int, bp, _ []T) {
 	// Runs of pixels p0.. with panel width 1 and depth 0 number the destination rows.
 	rs := cs.runs(make([]colRun, 0, 64), p0, kc, kc, 0)
 	sw := cs.p.StrideW
+	var pixOffs []int32
+	fast := unsafe.Sizeof(bp[0]) == 4 && nr == 32 && gatherCols32x != nil && len(cs.src) < 1<<31
+	if fast {
+		pixOffs = make([]int32, 0, kc)
+		for _, ru := range rs {
+			for t := range ru.n {
+				pixOffs = append(pixOffs, int32(ru.src+t*sw))
+			}
+		}
+	}
 	for jr := 0; jr < nc; jr += nr {
 		pan := bp[jr*kc : (jr+nr)*kc]
 		nn := min(nr, nc-jr)
+		if fast && nn == 32 {
+			var ro [32]int32
+			for j := range ro {
+				ro[j] = int32(cs.rowOffset(j0 + jr + j))
+			}
+			gatherCols32x(asF32(pan), asF32(cs.src), &ro, pixOffs)
+			continue
+		}
 		for j := range nn {
 			ro := cs.rowOffset(j0 + jr + j)
 			for _, ru := range rs {

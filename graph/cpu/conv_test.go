@@ -208,3 +208,63 @@ func TestConvPanics(t *testing.T) {
 		})
 	}
 }
+
+// TestConvKernels runs the float32 convolutions with each micro-kernel this machine runs,
+// as on machines without AVX-512 (no in-place or gather kernels) or without AVX2 (pure Go).
+// It swaps the package's kernel variables, so it must not run in parallel with other tests.
+func TestConvKernels(t *testing.T) {
+	saved := []any{float32Kernel, rowsKernel32, gatherCols32x, gatherRows32}
+	defer func() {
+		float32Kernel = saved[0].(*kernel[float32])
+		rowsKernel32 = saved[1].(func(int, []float32, *[8]int, []float32, []float32, int))
+		gatherCols32x = saved[2].(func([]float32, []float32, *[32]int32, []int32))
+		gatherRows32 = saved[3].(func([]float32, []float32, []int, int, int))
+	}()
+	for i, kn := range float32Kernels() {
+		t.Run(kn.name, func(t *testing.T) {
+			float32Kernel = kn
+			if i > 0 { // not the fastest: run as on a machine without AVX-512
+				rowsKernel32, gatherCols32x = nil, nil
+			}
+			if kn == goKernel32 {
+				gatherRows32 = nil
+			}
+			testConv[float32](t, 11)
+		})
+	}
+}
+
+// TestConvBackwardFilterDeterministic checks that the weight gradient, a sum over images
+// split among workers, comes out bit for bit the same on every call: training runs resumed
+// from a checkpoint must end with the same weights as uninterrupted ones. Work stealing
+// among workers would make the order of the float32 additions depend on scheduling; with
+// 4 workers over 16 images, 50 calls expose that with high probability.
+func TestConvBackwardFilterDeterministic(t *testing.T) {
+	for _, p := range []ConvParams{
+		{N: 16, C: 8, H: 8, W: 8, K: 16, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
+		{N: 16, C: 4, H: 16, W: 16, K: 32, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
+	} {
+		const par = 4
+		rng := rand.New(rand.NewPCG(1, 2))
+		x := make([]float32, p.N*p.C*p.H*p.W)
+		dy := make([]float32, p.N*p.K*p.OutH()*p.OutW())
+		for i := range x {
+			x[i] = float32(rng.NormFloat64())
+		}
+		for i := range dy {
+			dy[i] = float32(rng.NormFloat64())
+		}
+		work := make([]float32, p.WorkspaceLen(par))
+		first := make([]float32, p.K*p.C*p.R*p.S)
+		Conv2dBackwardFilter(par, p, x, dy, first, work)
+		dw := make([]float32, len(first))
+		for call := range 50 {
+			Conv2dBackwardFilter(par, p, x, dy, dw, work)
+			for i := range dw {
+				if math.Float32bits(dw[i]) != math.Float32bits(first[i]) {
+					t.Fatalf("%+v: call %d: dw[%d] = %v, first call gave %v", p, call, i, dw[i], first[i])
+				}
+			}
+		}
+	}
+}

@@ -3,6 +3,10 @@
 // other machines, and 2-D convolutions built on it (per-image im2col into a caller-provided
 // workspace, GEMM, col2im).
 //
+// On amd64 the micro-kernel is chosen at start-up from CPUID (AVX-512, else AVX2 with FMA,
+// else pure Go); other architectures and the build tag purego use pure Go only, and
+// `go test -tags purego` tests that path on any machine.
+//
 // Error policy: the kernels take slices and sizes from the graph layer, which has already
 // checked shapes, so a size mismatch is a bug and panics with a message starting "cpu: ",
 // as gonum's BLAS does. ConvParams.Validate reports bad convolution parameters as an error

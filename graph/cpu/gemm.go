@@ -85,18 +85,21 @@ func prepack[T Float](transA bool, m, k int, alpha T, a []T, lda int, dst []T, b
 // prepack (then a, lda and alpha are not used).
 func gemmPacked[T Float](par int, transA bool, m, n, k int, alpha T, a []T, lda int, apre []T,
 	pb func(p0, j0, kc, nc, nr int, bp, line []T), beta T, c []T, ldc int, pack []T) {
-	var ap32 []float32
-	var ap64 []float64
-	if apre != nil {
-		ap32, ap64 = asF32(apre), asF64(apre)
-	}
 	if unsafe.Sizeof(alpha) == 4 {
+		var ap32 []float32
+		if apre != nil {
+			ap32 = asF32(apre)
+		}
 		pb32 := func(p0, j0, kc, nc, nr int, bp, line []float32) {
 			pb(p0, j0, kc, nc, nr, fromF32[T](bp), fromF32[T](line))
 		}
 		gemmWith(float32Kernel, par, transA, m, n, k, float32(alpha), asF32(a), lda, ap32,
 			pb32, float32(beta), asF32(c), ldc, asF32(pack))
 		return
+	}
+	var ap64 []float64
+	if apre != nil {
+		ap64 = asF64(apre)
 	}
 	pb64 := func(p0, j0, kc, nc, nr int, bp, line []float64) {
 		pb(p0, j0, kc, nc, nr, fromF64[T](bp), fromF64[T](line))

@@ -1,3 +1,5 @@
+//go:build amd64 && !purego
+
 package cpu
 
 // float32Kernel is the fastest float32 micro-kernel this machine runs, chosen once at
@@ -105,6 +107,34 @@ func gatherRowsAVX(dst, src []float32, offs []int, n, stride int) {
 	gatherRows(&dst[0], &src[0], &offs[0], len(offs), n, stride)
 }
 
+// gatherCols32x is the AVX-512 column gather, nil where the CPU lacks AVX-512: for
+// p < len(pixOffs) and j < 32, dst[p*32+j] = src[rowOffs[j]+pixOffs[p]].
+var gatherCols32x = func() func(dst, src []float32, rowOffs *[32]int32, pixOffs []int32) {
+	if _, avx512 := cpuFeatures(); avx512 {
+		return gatherColsAVX512
+	}
+	return nil
+}()
+
+func gatherColsAVX512(dst, src []float32, rowOffs *[32]int32, pixOffs []int32) {
+	if len(pixOffs) == 0 {
+		return
+	}
+	lo, hi := rowOffs[0], rowOffs[0]
+	for _, o := range rowOffs {
+		lo, hi = min(lo, o), max(hi, o)
+	}
+	plo, phi := pixOffs[0], pixOffs[0]
+	for _, o := range pixOffs {
+		plo, phi = min(plo, o), max(phi, o)
+	}
+	if lo+plo < 0 || int(hi)+int(phi) >= len(src) {
+		panic("cpu: gatherCols: offset out of range")
+	}
+	_ = dst[32*len(pixOffs)-1]
+	gatherCols32(&dst[0], &src[0], rowOffs, &pixOffs[0], len(pixOffs))
+}
+
 // cpuid executes CPUID with EAX=eaxArg, ECX=ecxArg.
 func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 
@@ -131,3 +161,8 @@ func sgemmRows8x32AVX512(kc int, a *float32, offs *[8]int, b, c *float32, ldc in
 //
 //go:noescape
 func gatherRows(dst, src *float32, offs *int, kc, n, dstStride int)
+
+// gatherCols32 is gatherColsAVX512 without checks; kc must be positive.
+//
+//go:noescape
+func gatherCols32(dst, src *float32, rowOffs *[32]int32, pixOffs *int32, kc int)

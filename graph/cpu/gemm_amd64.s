@@ -1,3 +1,5 @@
+//go:build amd64 && !purego
+
 #include "textflag.h"
 
 // func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
@@ -393,5 +395,33 @@ gatherNext:
 	ADDQ R9, DI
 	DECQ CX
 	JNZ  gatherRow
+	VZEROUPPER
+	RET
+
+// func gatherCols32(dst, src *float32, rowOffs *int32, pixOffs *int32, kc int)
+// For p < kc and j < 32: dst[p*32+j] = src[rowOffs[j]+pixOffs[p]], with AVX-512 gathers.
+TEXT ·gatherCols32(SB), NOSPLIT, $0-40
+	MOVQ      dst+0(FP), DI
+	MOVQ      src+8(FP), SI
+	MOVQ      rowOffs+16(FP), AX
+	MOVQ      pixOffs+24(FP), BX
+	MOVQ      kc+32(FP), CX
+	VMOVDQU32 (AX), Z0
+	VMOVDQU32 64(AX), Z1
+
+gatherCol:
+	VPBROADCASTD (BX), Z2
+	VPADDD       Z0, Z2, Z3
+	VPADDD       Z1, Z2, Z4
+	KXNORW       K1, K1, K1
+	KXNORW       K2, K2, K2
+	VGATHERDPS   (SI)(Z3*4), K1, Z5
+	VGATHERDPS   (SI)(Z4*4), K2, Z6
+	VMOVUPS      Z5, (DI)
+	VMOVUPS      Z6, 64(DI)
+	ADDQ         $4, BX
+	ADDQ         $128, DI
+	DECQ         CX
+	JNZ          gatherCol
 	VZEROUPPER
 	RET

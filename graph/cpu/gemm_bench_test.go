@@ -70,7 +70,7 @@ func BenchmarkGemm(b *testing.B) {
 // BenchmarkKernel reports the float32 GFLOP/s of each micro-kernel alone on L1-resident
 // panels (kc = 256): the ceiling for the blocked GEMM.
 func BenchmarkKernel(b *testing.B) {
-	const kc = 256
+	const kc = gemmKC
 	for _, kn := range float32Kernels() {
 		b.Run(kn.name, func(b *testing.B) {
 			ap := make([]float32, kn.mr*kc)

@@ -1,5 +1,7 @@
 package cpu
 
+import "unsafe"
+
 // The blocked GEMM follows Goto and van de Geijn, "Anatomy of high-performance matrix
 // multiplication" (ACM TOMS 34(3), 2008) and the BLIS loop structure (Van Zee and van de
 // Geijn, ACM TOMS 41(3), 2015). C is row-major, so a micro-kernel loads rows of packed B as
@@ -236,10 +238,34 @@ func packA[T float32 | float64](transA bool, a []T, lda, i0, p0, mc, kc int, alp
 // packB packs op(B)[p0:p0+kc, j0:j0+nc] into bp as nr-column panels; panel q starts at
 // q*nr*kc and holds element (p, q*nr+j) at p*nr+j. Columns past nc are zero.
 func packB[T float32 | float64](transB bool, b []T, ldb, p0, j0, kc, nc, nr int, bp []T) {
+	var offs []int
+	var pix []int32
+	if !transB && unsafe.Sizeof(bp[0]) == 4 && gatherRows32 != nil {
+		offs = make([]int, kc)
+	}
 	for jr := 0; jr < nc; jr += nr {
 		pan := bp[jr*kc : (jr+nr)*kc]
 		nn := min(nr, nc-jr)
-		if !transB {
+		if offs != nil && nn%4 == 0 {
+			for p := range offs {
+				offs[p] = (p0+p)*ldb + j0 + jr
+			}
+			gatherRows32(unsafe.Slice((*float32)(unsafe.Pointer(&pan[0])), len(pan)),
+				unsafe.Slice((*float32)(unsafe.Pointer(&b[0])), len(b)), offs, nn, nr)
+		} else if transB && nn == 32 && nr == 32 && unsafe.Sizeof(bp[0]) == 4 && gatherCols32x != nil && len(b) < 1<<31 {
+			var ro [32]int32
+			for j := range ro {
+				ro[j] = int32((j0+jr+j)*ldb + p0)
+			}
+			if pix == nil {
+				pix = make([]int32, kc)
+				for p := range pix {
+					pix[p] = int32(p)
+				}
+			}
+			gatherCols32x(unsafe.Slice((*float32)(unsafe.Pointer(&pan[0])), len(pan)),
+				unsafe.Slice((*float32)(unsafe.Pointer(&b[0])), len(b)), &ro, pix)
+		} else if !transB {
 			for p := range kc {
 				o := (p0+p)*ldb + j0 + jr
 				copy(pan[p*nr:p*nr+nn], b[o:o+nn])

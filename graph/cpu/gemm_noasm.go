@@ -1,4 +1,4 @@
-//go:build !amd64
+//go:build !amd64 || purego
 
 package cpu
 
@@ -13,3 +13,6 @@ var rowsKernel32 func(kc int, a []float32, offs *[8]int, b, c []float32, ldc int
 
 // gatherRows32 is the assembly row gather: none on machines other than amd64.
 var gatherRows32 func(dst, src []float32, offs []int, n, stride int)
+
+// gatherCols32x is the assembly column gather: none on machines other than amd64.
+var gatherCols32x func(dst, src []float32, rowOffs *[32]int32, pixOffs []int32)

@@ -110,14 +110,44 @@ func TestPyTorchFixtures(t *testing.T) {
 				checked++
 			}
 			t.Logf("%d tensors, worst relative error %.3g, loss %v", checked, worst, loss)
-			if checked+5 != len(want) { // + input, labels, logits, loss, eval_logits
-				t.Errorf("checked %d tensors of %d in the fixture", checked, len(want)-5)
-			}
+			evalChecked, extra := 0, 5 // + input, labels, logits, loss, eval_logits
+			defer func() {
+				if checked+evalChecked+extra != len(want) {
+					t.Errorf("checked %d tensors of %d in the fixture", checked+evalChecked, len(want)-extra)
+				}
+			}()
 			if err := m.Eval(x, len(labels), logits); err != nil {
 				t.Fatal(err)
 			}
 			if e := relErr(logits, get("eval_logits")); e > tol {
 				t.Errorf("eval logits: relative error %.3g", e)
+			}
+
+			// A gradient pass with running statistics (BNEval) against
+			// PyTorch's eval-mode backward, where the fixture has one.
+			if _, ok := want["eval_loss"]; !ok {
+				return
+			}
+			extra++
+			loss, err = m.Grad(x, labels, graph.BNEval)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if wl := get("eval_loss")[0]; math.Abs(loss-wl) > tol*math.Abs(wl) {
+				t.Errorf("eval loss = %v, want %v", loss, wl)
+			}
+			for _, e := range m.Params().Entries() {
+				if e.Buffer {
+					continue
+				}
+				got, err := m.Params().Grad(e.Name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if r := relErr(got, get("eval_grad."+e.Name)); r > tol {
+					t.Errorf("eval_grad.%s: relative error %.3g", e.Name, r)
+				}
+				evalChecked++
 			}
 		})
 	}

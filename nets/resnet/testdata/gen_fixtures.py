@@ -9,8 +9,10 @@ For each small network (width 4, 4 inputs of 3x16x16, float32) it writes
   <name>_weights.safetensors  the state_dict at PyTorch's default initialisation
   <name>_expect.safetensors   input, labels, logits, loss, grad.<param> for every
                               parameter, after.<buffer> for every BatchNorm buffer after
-                              one training-mode forward, and eval_logits (eval mode,
-                              after that forward updated the running statistics).
+                              one training-mode forward, eval_logits (eval mode, after
+                              that forward updated the running statistics), and for
+                              preact18 eval_loss and eval_grad.<param> from an
+                              eval-mode pass.
 
 The models below are the reference definitions of nets/resnet: the paper's
 PreActResNet18 (Andriushchenko & Flammarion, deep_nets/models.py: PreActBlock,
@@ -122,7 +124,7 @@ def write_safetensors(path, tensors):
     os.replace(tmp, path)
 
 
-def fixture(name, model, seed, outdir):
+def fixture(name, model, seed, outdir, eval_grads):
     g = torch.Generator().manual_seed(seed + 1000)
     x = torch.randn(4, 3, 16, 16, generator=g)
     y = torch.randint(0, model.linear.out_features, (4,), generator=g)
@@ -133,29 +135,39 @@ def fixture(name, model, seed, outdir):
     loss.backward()
     expect = {"input": x, "labels": y, "logits": logits, "loss": loss}
     for k, p in model.named_parameters():
-        expect["grad." + k] = p.grad
+        expect["grad." + k] = p.grad.clone()
     for k, b in model.named_buffers():
-        expect["after." + k] = b
+        expect["after." + k] = b.clone()
     model.eval()
     with torch.no_grad():
         expect["eval_logits"] = model(x)
     write_safetensors(os.path.join(outdir, name + "_weights.safetensors"), weights)
-    write_safetensors(os.path.join(outdir, name + "_expect.safetensors"), expect)
     print(name, "loss", loss.item(), "params", sum(p.numel() for p in model.parameters()))
+    if not eval_grads:
+        write_safetensors(os.path.join(outdir, name + "_expect.safetensors"), expect)
+        return
+    # Gradients in eval mode (running statistics, as SAM's BNEval policy uses).
+    model.zero_grad()
+    eval_loss = F.cross_entropy(model(x), y)
+    eval_loss.backward()
+    expect["eval_loss"] = eval_loss
+    for k, p in model.named_parameters():
+        expect["eval_grad." + k] = p.grad.clone()
+    write_safetensors(os.path.join(outdir, name + "_expect.safetensors"), expect)
 
 
 def main():
     outdir = os.path.dirname(os.path.abspath(__file__))
     torch.set_default_dtype(torch.float32)
     specs = [
-        ("preact18", True, [2, 2, 2, 2], 10, "bn"),
-        ("resnet34", False, [3, 4, 6, 3], 10, "bn"),
-        ("resnet18_gn", False, [2, 2, 2, 2], 100, "gn"),
-        ("preact18_gn", True, [2, 2, 2, 2], 10, "gn"),
+        ("preact18", True, [2, 2, 2, 2], 10, "bn", True),
+        ("resnet34", False, [3, 4, 6, 3], 10, "bn", False),
+        ("resnet18_gn", False, [2, 2, 2, 2], 100, "gn", False),
+        ("preact18_gn", True, [2, 2, 2, 2], 10, "gn", False),
     ]
-    for i, (name, preact, blocks, classes, kind) in enumerate(specs):
+    for i, (name, preact, blocks, classes, kind, eval_grads) in enumerate(specs):
         torch.manual_seed(i)
-        fixture(name, Net(preact, blocks, 4, classes, kind), i, outdir)
+        fixture(name, Net(preact, blocks, 4, classes, kind), i, outdir, eval_grads)
 
 
 if __name__ == "__main__":

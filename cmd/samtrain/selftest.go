@@ -1,0 +1,112 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/samtrain/samtrain/cuda"
+	"github.com/samtrain/samtrain/internal/atomicfile"
+	"github.com/urfave/cli/v2"
+)
+
+// selftestReport is the JSON that `samtrain selftest --json` writes.
+type selftestReport struct {
+	Time      string       `json:"time"`
+	Device    string       `json:"device"`
+	Arch      string       `json:"arch"`
+	Driver    int          `json:"driver_version"`
+	CUDNN     int          `json:"cudnn_version"`
+	NVRTC     string       `json:"nvrtc_version"`
+	Libraries []string     `json:"libraries"`
+	TF32      bool         `json:"tf32"`
+	Seconds   float64      `json:"seconds"`
+	Checks    []cuda.Check `json:"checks"`
+	Pass      bool         `json:"pass"`
+	// Backend is where the graph backend's per-op GPU-vs-CPU checks go once the CUDA backend
+	// implements graph's interface; until then it says so.
+	Backend string `json:"backend"`
+}
+
+// selftestCommand runs cuda.SelfTest on the GPU: every kernel, SGEMM, convolutions, pooling
+// and (m-)SAM steps against float64 references, printing relative errors.
+func selftestCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "selftest",
+		Usage: "check the GPU kernels and libraries against CPU references (relative errors)",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "device", Value: "cuda", Usage: "cuda (fail without a GPU) or auto (skip without one)"},
+			&cli.IntFlag{Name: "ordinal", Value: 0, Usage: "CUDA device number"},
+			&cli.StringSliceFlag{Name: "lib-dir", Usage: "folders searched first for libcuda, cuBLAS, NVRTC, cuDNN"},
+			&cli.StringFlag{Name: "json", Usage: "write the report to this file"},
+			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of the random inputs"},
+		},
+		Action: func(c *cli.Context) error {
+			mode := c.String("device")
+			if mode == "cpu" {
+				return fmt.Errorf("selftest: --device cpu: the self-test compares the GPU with CPU references; use cuda or auto")
+			}
+			cache, err := cuda.DefaultCacheDir()
+			if err != nil {
+				cache = "" // compile every time
+			}
+			dirs := append(c.StringSlice("lib-dir"), cuda.SearchDirs("/", os.Getenv)...)
+			d, useCUDA, note, err := cuda.Select(mode, func() (*cuda.Device, error) {
+				return cuda.Open(cuda.Config{Dirs: dirs, Ordinal: c.Int("ordinal"), CacheDir: cache})
+			})
+			if err != nil {
+				return fmt.Errorf("selftest: %w", err)
+			}
+			if !useCUDA {
+				fmt.Fprintln(c.App.Writer, note)
+				return nil
+			}
+			defer d.Close()
+			return runSelftest(c.App.Writer, d, c.Uint64("seed"), c.String("json"))
+		},
+	}
+}
+
+func runSelftest(w io.Writer, d *cuda.Device, seed uint64, jsonPath string) error {
+	fmt.Fprintln(w, d)
+	start := time.Now()
+	checks, err := cuda.SelfTest(d, seed)
+	if err != nil {
+		return fmt.Errorf("selftest: %w", err)
+	}
+	r := selftestReport{
+		Time: start.UTC().Format(time.RFC3339), Device: d.String(), Arch: d.Arch(),
+		Driver: d.DriverVersion(), CUDNN: d.CUDNNVersion(), Libraries: d.Libraries(),
+		Seconds: time.Since(start).Seconds(), Checks: checks, Pass: true,
+		Backend: "not run: the CUDA backend does not implement graph's interface yet",
+	}
+	if ma, mi, err := d.NVRTCVersion(); err == nil {
+		r.NVRTC = fmt.Sprintf("%d.%d", ma, mi)
+	}
+	failed := 0
+	for _, c := range checks {
+		status := "ok"
+		if !c.Pass {
+			status = "FAIL " + c.Err
+			failed++
+			r.Pass = false
+		}
+		fmt.Fprintf(w, "%-28s rel err %9.2e  (tol %.0e)  %s\n", c.Name, c.RelErr, c.Tol, status)
+	}
+	if jsonPath != "" {
+		b, err := json.MarshalIndent(r, "", "  ")
+		if err != nil {
+			return fmt.Errorf("selftest: %w", err)
+		}
+		if err := atomicfile.WriteFile(jsonPath, append(b, '\n')); err != nil {
+			return fmt.Errorf("selftest: %w", err)
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("selftest: %d of %d checks failed", failed, len(checks))
+	}
+	fmt.Fprintf(w, "all %d checks passed in %.1fs\n", len(checks), r.Seconds)
+	return nil
+}

@@ -1,0 +1,33 @@
+// Package cuda talks to NVIDIA GPUs: it loads the CUDA driver (libcuda.so.1), cuBLAS, NVRTC and
+// cuDNN 9 at run time with github.com/ebitengine/purego, so the same CGO_ENABLED=0 binary runs on
+// machines with and without a GPU.
+//
+// The package only talks to the driver and the libraries: devices and their primary context,
+// streams and events, a caching device allocator, host<->device copies (pinned host buffers for
+// batches), NVRTC compilation of the project's kernels (CUDA C kept in kernels/*.cu, compiled for
+// the device's own architecture to a CUBIN and cached on disk), kernel launches, cuBLAS SGEMM and
+// cuDNN convolution and pooling. [Kernels] launches the project's element-wise and reduction
+// kernels (ReLU, residual add, softmax cross-entropy, global average pooling, BatchNorm and
+// GroupNorm, SGD, SAM's ascent step and gradient norm, m-SAM accumulation); [SelfTest] checks
+// all of it on a device against float64 Go loops. The training backend that implements
+// graph's kernels on top of it lives elsewhere.
+//
+// Without a GPU the package's tests build a fake of the four libraries with g++
+// (testdata/fake), which runs the real kernel sources on the CPU through a small shim, and
+// load it through the same loader.
+//
+// Nothing here is global: [Open] returns a [*Device] that holds the loaded libraries, the context,
+// the allocator and the library handles; libraries read no environment variables (the command
+// passes [SearchDirs] the process environment).
+//
+// # Errors
+//
+// Every status code returned by a library call is checked by one helper and becomes an [*Error]
+// naming the call, the library and the status name (CUDA_ERROR_OUT_OF_MEMORY, ...); errors.Is
+// matches [ErrOutOfMemory] and [ErrNoDevice] through it. Missing libraries and symbols are
+// reported as [*LoadError] listing every place that was searched. Bad arguments (negative sizes,
+// mismatched lengths) return errors; nothing in this package panics on bad input.
+//
+// Device memory is addressed by [DevicePtr]; using a pointer after [Device.Free] or after
+// [Device.Close] is a bug the driver may or may not report.
+package cuda

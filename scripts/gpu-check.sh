@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# gpu-check.sh: the one-shot GPU check of samtrain, for a machine with an NVIDIA GPU and
+# the prebuilt binaries but no Go, no build tools and no network. It runs, each under a
+# time limit, within BUDGET seconds (default 290, under 5 minutes) in all:
+#
+#   1. nvidia-smi                    the card and driver, if the tool is there
+#   2. samtrain selftest --json      every cuda kernel, SGEMM, cuDNN convolutions, pooling
+#                                    and (m-)SAM steps against float64 references
+#   3. cuda.test                     the cuda package's tests (built with go test -c); their
+#                                    "gpu" subtests and benchmarks run on the card, if the
+#                                    file is there
+#   4. samtrain bench --json         ERM, n-SAM, m-SAM images/s, ResNet-18, batch 128
+#   5. benchmarks/torch_gpu.py       the same steps in PyTorch on the same card, TF32 off,
+#                                    if a python with torch is there
+#
+# and writes one JSON report: {"steps": {name: {"status", "exit", "seconds", "log"}},
+# "nvidia_smi": "...", "selftest": {...}, "bench": {...}, "torch": {...}} where a missing
+# part is null. The logs stay in the folder beside the report. Exit status: 0 when the
+# self-test ran and passed, 1 otherwise.
+#
+# Settings (environment): SAMTRAIN (./samtrain), CUDA_TEST (./cuda.test), PYTHON (python3),
+# TORCH_SCRIPT (benchmarks/torch_gpu.py, then /opt/samtrain/benchmarks/torch_gpu.py),
+# BATCH (128), M (32, the m-SAM micro-batch), BUDGET (290). Arguments: [samtrain [report]].
+#
+# Build the binaries on any machine with Go:
+#   CGO_ENABLED=0 go build -o bin/samtrain ./cmd/samtrain
+#   CGO_ENABLED=0 go test -c -o bin/cuda.test ./cuda
+# then, on the GPU machine:
+#   scripts/gpu-check.sh ./bin/samtrain gpu-check.json
+set -u
+
+SAMTRAIN=${1:-${SAMTRAIN:-./samtrain}}
+OUT=${2:-${OUT:-gpu-check.json}}
+CUDA_TEST=${CUDA_TEST:-$(dirname "$SAMTRAIN")/cuda.test}
+PYTHON=${PYTHON:-python3}
+BATCH=${BATCH:-128}
+M=${M:-32}
+BUDGET=${BUDGET:-290}
+TORCH_SCRIPT=${TORCH_SCRIPT:-}
+if [ -z "$TORCH_SCRIPT" ]; then
+	for f in benchmarks/torch_gpu.py /opt/samtrain/benchmarks/torch_gpu.py "$(dirname "$0")/../benchmarks/torch_gpu.py"; do
+		if [ -f "$f" ]; then TORCH_SCRIPT=$f; break; fi
+	done
+fi
+
+LOGS=${OUT%.json}.d
+mkdir -p "$LOGS" || exit 1
+START=$(date +%s)
+STEPS=""
+
+# left prints the seconds left of the budget, at least 1.
+left() { local l=$((BUDGET - ($(date +%s) - START))); [ "$l" -lt 1 ] && l=1; echo "$l"; }
+
+# step NAME CAP CMD...: runs CMD with stdout+stderr in $LOGS/NAME.log under min(CAP, left),
+# and records its status.
+step() {
+	local name=$1 cap=$2; shift 2
+	local lim; lim=$(left); [ "$cap" -lt "$lim" ] && lim=$cap
+	local t0; t0=$(date +%s)
+	echo "== $name (limit ${lim}s): $*" >&2
+	timeout --kill-after=5 "$lim" "$@" >"$LOGS/$name.log" 2>&1
+	local rc=$?
+	local status=ok
+	[ "$rc" -ne 0 ] && status=failed
+	[ "$rc" -eq 124 ] || [ "$rc" -eq 137 ] && status=timeout
+	tail -n 5 "$LOGS/$name.log" >&2
+	record "$name" "$status" "$rc" "$(($(date +%s) - t0))"
+}
+
+# record NAME STATUS EXIT SECONDS
+record() {
+	[ -n "$STEPS" ] && STEPS="$STEPS,"
+	STEPS="$STEPS\"$1\": {\"status\": \"$2\", \"exit\": $3, \"seconds\": $4, \"log\": \"$LOGS/$1.log\"}"
+	echo "== $1: $2" >&2
+}
+
+# json FILE prints FILE's JSON, or null when it is missing or empty.
+json() { if [ -s "$1" ]; then cat "$1"; else echo null; fi; }
+
+# jstr prints stdin as a JSON string.
+jstr() { printf '"'; sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/\t/\\t/g' | awk '{printf "%s\\n", $0}'; printf '"'; }
+
+# 1. The card.
+SMI=""
+if command -v nvidia-smi >/dev/null 2>&1; then
+	SMI=$(timeout 20 nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap --format=csv,noheader 2>&1)
+	record nvidia_smi ok 0 0
+else
+	record nvidia_smi missing 0 0
+fi
+
+# 2. Self-test (correctness first).
+SELFTEST_OK=1
+if [ ! -x "$SAMTRAIN" ]; then
+	record selftest missing 127 0
+elif ! "$SAMTRAIN" help selftest >/dev/null 2>&1; then
+	record selftest missing 3 0 # the binary has no selftest command (not wired yet)
+else
+	step selftest 90 "$SAMTRAIN" selftest --device cuda --json "$LOGS/selftest.json"
+	grep -q '"pass": true' "$LOGS/selftest.json" 2>/dev/null && SELFTEST_OK=0
+fi
+
+# 3. The cuda package's tests and binding benchmarks (SGEMM, convolutions, BatchNorm) on the card.
+if [ -x "$CUDA_TEST" ]; then
+	step cuda_test 90 "$CUDA_TEST" -test.v -test.count=1
+	step cuda_bench 40 "$CUDA_TEST" -test.run '^$' -test.bench . -test.benchtime 20x
+else
+	record cuda_test missing 127 0
+fi
+
+# 4. samtrain's own benchmark.
+if [ -x "$SAMTRAIN" ] && "$SAMTRAIN" help bench >/dev/null 2>&1; then
+	step bench 100 "$SAMTRAIN" bench --device cuda --model resnet18 --batch "$BATCH" \
+		--optimizers erm,sam,msam --m "$M" --steps 20 --warmup 5 --json "$LOGS/bench.json"
+else
+	record bench missing 3 0 # no bench command in this binary yet
+fi
+
+# 5. PyTorch on the same card.
+if [ -n "$TORCH_SCRIPT" ] && "$PYTHON" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' >/dev/null 2>&1; then
+	step torch 100 "$PYTHON" "$TORCH_SCRIPT" --batch "$BATCH" --m "$M" --json "$LOGS/torch.json"
+else
+	record torch missing 127 0 # no python with CUDA torch, or no script
+fi
+
+{
+	echo "{"
+	echo "\"date\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\","
+	echo "\"seconds\": $(($(date +%s) - START)),"
+	echo "\"steps\": {$STEPS},"
+	printf '"nvidia_smi": '; printf '%s' "$SMI" | jstr; echo ","
+	printf '"selftest": '; json "$LOGS/selftest.json"; echo ","
+	printf '"bench": '; json "$LOGS/bench.json"; echo ","
+	printf '"torch": '; json "$LOGS/torch.json"
+	echo "}"
+} >"$OUT.tmp" && mv "$OUT.tmp" "$OUT"
+echo "report: $OUT (logs in $LOGS)" >&2
+exit $SELFTEST_OK
