@@ -97,9 +97,12 @@ func (r *Run) Train(ctx context.Context) (*Result, error) {
 
 	var ck *Checkpoint
 	if r.Resume {
+		if _, err := os.Stat(ckptPath); err != nil {
+			return nil, fmt.Errorf("train: resume: no checkpoint %s to continue: %w", ckptPath, err)
+		}
 		var err error
 		if ck, err = LoadCheckpoint(ckptPath); err != nil {
-			return nil, fmt.Errorf("train: resume: %w", err)
+			return nil, err
 		}
 		// The starting weights matter only at the start: a resumed
 		// fine-tuning run need not name them again.
