@@ -13,9 +13,9 @@ import (
 
 // Method is one optimizer configuration whose throughput Bench measures.
 type Method struct {
-	Name string  // label in tables, e.g. "ERM", "n-SAM", "m-SAM"
-	Rho  float64 // SAM radius ρ; 0 is ERM (one pass per step)
-	M    int     // micro-batch size of m-SAM; 0 means the whole batch (n-SAM)
+	Name string  `json:"name"` // label in tables, e.g. "ERM", "n-SAM", "m-SAM"
+	Rho  float64 `json:"rho"`  // SAM radius ρ; 0 is ERM (one pass per step)
+	M    int     `json:"m"`    // micro-batch size of m-SAM; 0 means the whole batch (n-SAM)
 }
 
 // Passes returns the forward-backward passes one step of the method makes on
@@ -58,15 +58,15 @@ type BenchConfig struct {
 // BenchResult is the throughput of one method.
 type BenchResult struct {
 	Method
-	Batch        int
-	Passes       int       // forward-backward passes per step
-	Steps        int       // timed steps
-	Seconds      float64   // wall time of the timed steps
-	StepSeconds  []float64 // wall time of each timed step
-	ImagesPerSec float64   // Batch·Steps/Seconds
+	Batch        int       `json:"batch"`
+	Passes       int       `json:"passes"`         // forward-backward passes per step
+	Steps        int       `json:"steps"`          // timed steps
+	Seconds      float64   `json:"seconds"`        // wall time of the timed steps
+	StepSeconds  []float64 `json:"step_seconds"`   // wall time of each timed step
+	ImagesPerSec float64   `json:"images_per_sec"` // Batch·Steps/Seconds
 	// MedianImagesPerSec is Batch over the median step time: less sensitive than
 	// ImagesPerSec to steps slowed down by other processes.
-	MedianImagesPerSec float64
+	MedianImagesPerSec float64 `json:"median_images_per_sec"`
 }
 
 // Bench measures the training throughput of model under each method: cfg.Warmup+1
