@@ -67,14 +67,22 @@ type BenchResult struct {
 	// MedianImagesPerSec is Batch over the median step time: less sensitive than
 	// ImagesPerSec to steps slowed down by other processes.
 	MedianImagesPerSec float64 `json:"median_images_per_sec"`
+	// CPUSeconds is the process's CPU time (user + system, all threads) during
+	// the timed steps, 0 where the system does not report it. On a machine
+	// shared with other work it measures the step's cost better than wall time.
+	CPUSeconds float64 `json:"cpu_seconds"`
 }
 
-// Bench measures the training throughput of model under each method: cfg.Warmup+1
-// untimed and then cfg.Steps timed optimizer steps (optim.SAM around SGD with
-// momentum 0.9, weight decay 5e-4 as an L2 term and learning rate 0.01, through
-// an Objective), on one batch of random normal inputs and random labels drawn
-// from cfg.Seed. Every method starts from the model's weights and BatchNorm
-// state at the call, which Bench restores before it returns.
+// Bench measures the training throughput of model under each method: after
+// cfg.Warmup+1 untimed steps of every method (the first builds the graphs of
+// its micro-batch size), it makes cfg.Steps rounds of timed steps, each round
+// one step of every method in turn, so that a change in the machine's load
+// during the run slows all methods alike. A step is optim.SAM.Step (around SGD
+// with momentum 0.9, weight decay 5e-4 as an L2 term and learning rate 0.01,
+// one optimizer per method) through an Objective, on one batch of random
+// normal inputs and random labels drawn from cfg.Seed. The methods share the
+// model's weights and BatchNorm state, which Bench restores to their values at
+// the call before it returns.
 //
 // ERM is optim.SAM with ρ = 0, i.e. one pass of the base optimizer: the same
 // code path as a training run with --rho 0.
@@ -109,38 +117,59 @@ func Bench[T graph.Float](ctx context.Context, model *graph.Model[T], cfg BenchC
 		return model.Params().RestoreState(s0)
 	}
 
-	var out []BenchResult
-	for _, m := range methods {
-		if err := restore(); err != nil {
-			return nil, fmt.Errorf("train: bench: %w", err)
-		}
-		opt := &optim.SAM[T]{
+	opts := make([]*optim.SAM[T], len(methods))
+	out := make([]BenchResult, len(methods))
+	for i, m := range methods {
+		opts[i] = &optim.SAM[T]{
 			Base: &optim.SGD[T]{LR: 0.01, Momentum: 0.9, WeightDecay: 5e-4},
 			Rho:  m.Rho,
 			M:    m.M,
 		}
-		r := BenchResult{Method: m, Batch: cfg.Batch, Passes: m.Passes(cfg.Batch), Steps: cfg.Steps,
+		out[i] = BenchResult{Method: m, Batch: cfg.Batch, Passes: m.Passes(cfg.Batch), Steps: cfg.Steps,
 			StepSeconds: make([]float64, cfg.Steps)}
-		for i := range cfg.Warmup + 1 + cfg.Steps {
-			if err := ctx.Err(); err != nil {
-				_ = restore()
-				return nil, fmt.Errorf("train: bench: %w", err)
-			}
-			start := time.Now()
-			if _, err := opt.Step(w, cfg.Batch, obj.Grad); err != nil {
-				_ = restore()
-				return nil, fmt.Errorf("train: bench: method %s m=%d: %w", m.Name, m.M, err)
-			}
-			if t := i - cfg.Warmup - 1; t >= 0 {
-				r.StepSeconds[t] = time.Since(start).Seconds()
+	}
+	step := func(i int) error {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("train: bench: %w", err)
+		}
+		if _, err := opts[i].Step(w, cfg.Batch, obj.Grad); err != nil {
+			return fmt.Errorf("train: bench: method %s m=%d: %w", methods[i].Name, methods[i].M, err)
+		}
+		return nil
+	}
+	fail := func(err error) ([]BenchResult, error) {
+		if rerr := restore(); rerr != nil {
+			return nil, fmt.Errorf("%w (and restoring the model: %v)", err, rerr)
+		}
+		return nil, err
+	}
+	for i := range methods {
+		for range cfg.Warmup + 1 {
+			if err := step(i); err != nil {
+				return fail(err)
 			}
 		}
+	}
+	for t := range cfg.Steps {
+		for i := range methods {
+			c0, _ := cpuSeconds()
+			start := time.Now()
+			if err := step(i); err != nil {
+				return fail(err)
+			}
+			out[i].StepSeconds[t] = time.Since(start).Seconds()
+			if c1, ok := cpuSeconds(); ok {
+				out[i].CPUSeconds += c1 - c0
+			}
+		}
+	}
+	for i := range out {
+		r := &out[i]
 		for _, s := range r.StepSeconds {
 			r.Seconds += s
 		}
 		r.ImagesPerSec = float64(cfg.Batch*cfg.Steps) / r.Seconds
 		r.MedianImagesPerSec = float64(cfg.Batch) / median(r.StepSeconds)
-		out = append(out, r)
 	}
 	if err := restore(); err != nil {
 		return nil, fmt.Errorf("train: bench: %w", err)

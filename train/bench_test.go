@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"errors"
+	"math"
 	"slices"
 	"testing"
 )
@@ -73,6 +74,9 @@ func TestBench(t *testing.T) {
 				t.Errorf("%s m=%d: step time %v", r.Name, r.M, s)
 			}
 			sum += s
+		}
+		if r.CPUSeconds < 0 || math.IsNaN(r.CPUSeconds) {
+			t.Errorf("%s m=%d: CPU time %v", r.Name, r.M, r.CPUSeconds)
 		}
 		if r.Seconds != sum || r.ImagesPerSec != batch*steps/sum {
 			t.Errorf("%s m=%d: %v s, %v images/s from steps %v", r.Name, r.M, r.Seconds, r.ImagesPerSec, r.StepSeconds)
