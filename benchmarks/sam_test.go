@@ -1,8 +1,11 @@
+//go:build unix
+
 package benchmarks
 
 import (
 	"math/rand/v2"
 	"strconv"
+	"syscall"
 	"testing"
 
 	"github.com/samtrain/samtrain/graph/cpu"
@@ -16,8 +19,10 @@ import (
 // batch 128 on random inputs, through train.Objective and optim.SAM around
 // SGD (momentum 0.9, weight decay 5e-4 as an L2 term): ERM (ρ = 0, one
 // pass), n-SAM (m = 128) and m-SAM for m = 64, 32, 8 (m = B/4 is 32), at
-// width 16 (quick) and 64 (the paper's). It reports images/s; the SAM/ERM
-// time ratio is the ERM images/s over the SAM one (benchmarks/README.md).
+// width 16 (quick) and 64 (the paper's). It reports images/s and the
+// process CPU time per step (cpu-s/op, user + system, all threads: on a
+// machine shared with other work a steadier measure of the step's cost than
+// wall time); the SAM/ERM ratios are in benchmarks/README.md.
 // samtrain bench measures the same steps from the command line.
 func BenchmarkSAMStep(b *testing.B) {
 	const batch = 128
@@ -53,12 +58,24 @@ func BenchmarkSAMStep(b *testing.B) {
 					}
 				}
 				step() // build the graphs and allocate outside the timing
+				c0 := cpuSeconds(b)
 				b.ResetTimer()
 				for b.Loop() {
 					step()
 				}
 				b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "images/s")
+				b.ReportMetric((cpuSeconds(b)-c0)/float64(b.N), "cpu-s/op")
 			})
 		}
 	}
+}
+
+// cpuSeconds returns the CPU time (user + system) the process has used.
+func cpuSeconds(b *testing.B) float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	tv := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)*1e-6 }
+	return tv(ru.Utime) + tv(ru.Stime)
 }
