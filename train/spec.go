@@ -73,7 +73,7 @@ func Defaults() Spec {
 
 // Models, Schedules and Norms list the allowed values of those fields.
 var (
-	Models    = []string{"preact-resnet18", "resnet18", "resnet34"}
+	Models    = resnet.Archs()
 	Schedules = []string{"piecewise", "cosine", "constant", "multistep"}
 	Norms     = []string{"batch", "group"}
 )
@@ -157,7 +157,7 @@ func (s *Spec) Kind() cifar.Kind {
 
 // Net returns the network configuration of s.
 func (s *Spec) Net() resnet.Config {
-	arch := map[string]resnet.Arch{"preact-resnet18": resnet.PreActResNet18, "resnet18": resnet.ResNet18, "resnet34": resnet.ResNet34}[s.Model]
+	arch, _ := resnet.ParseArch(s.Model) // checked by Validate
 	norm := resnet.BatchNorm
 	if s.Norm == "group" {
 		norm = resnet.GroupNorm

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -16,6 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/samtrain/samtrain/graph/cpu"
+	"github.com/samtrain/samtrain/internal/atomicfile"
 	"github.com/samtrain/samtrain/nets/resnet"
 	"github.com/samtrain/samtrain/train"
 )
@@ -42,7 +41,7 @@ Use a narrow --width for a quick run; --json writes the table with every step's 
 			&cli.Float64Flag{Name: "rho", Value: 0.05, Usage: "SAM radius, > 0"},
 			&cli.IntFlag{Name: "steps", Value: 5, Usage: "timed steps per method, > 0"},
 			&cli.IntFlag{Name: "warmup", Value: 1, Usage: "untimed steps per method before timing, >= 0 (one more always builds the graphs)"},
-			&cli.IntFlag{Name: "threads", Value: runtime.NumCPU(), Usage: "goroutines per kernel of the CPU backend, > 0"},
+			&cli.IntFlag{Name: "threads", Value: defaultThreads(), Usage: "goroutines per kernel of the CPU backend, > 0"},
 			&cli.Uint64Flag{Name: "seed", Value: 0, Usage: "seed of the weights, inputs and labels"},
 			&cli.StringFlag{Name: "json", Usage: "also write the results to `FILE` as JSON"},
 		},
@@ -82,7 +81,7 @@ func benchAction(c *cli.Context) error {
 	if err := oneOf("model", name, models); err != nil {
 		return err
 	}
-	arch := map[string]resnet.Arch{"preact-resnet18": resnet.PreActResNet18, "resnet18": resnet.ResNet18, "resnet34": resnet.ResNet34}[name]
+	arch, _ := resnet.ParseArch(name) // checked above
 	width, batch, steps, warmup, threads := c.Int("width"), c.Int("batch-size"), c.Int("steps"), c.Int("warmup"), c.Int("threads")
 	rho := c.Float64("rho")
 	switch {
@@ -143,7 +142,7 @@ func benchAction(c *cli.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := writeFileAtomic(out, append(b, '\n')); err != nil {
+		if err := atomicfile.WriteFile(out, append(b, '\n')); err != nil {
 			return err
 		}
 	}
@@ -166,32 +165,4 @@ func writeBenchTable(w io.Writer, rep benchReport) error {
 			r.CPUSeconds/float64(r.Steps), r.CPURatio)
 	}
 	return tw.Flush()
-}
-
-// writeFileAtomic writes b to path through a temporary file in the same
-// directory, synced and renamed over path.
-func writeFileAtomic(path string, b []byte) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(b); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }

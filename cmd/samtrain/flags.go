@@ -26,7 +26,7 @@ or copied by hand into --data-dir (see 'samtrain data --help').`
 
 // Allowed values of the enumerated flags.
 var (
-	models   = []string{"preact-resnet18", "resnet18", "resnet34"}
+	models   = train.Models
 	datasets = []string{"cifar10", "cifar100"}
 	devices  = []string{"auto", "cpu", "cuda"}
 )
@@ -127,7 +127,13 @@ func parseTrainConfig(c *cli.Context) (*trainConfig, error) {
 		Device:      c.String("device"),
 	}
 	if c.Args().Present() {
-		return nil, usagef("unexpected argument %q: training takes only flags; subcommands are: data, eval, interpolate, plot, export", c.Args().First())
+		var names []string
+		for _, cmd := range c.App.VisibleCommands() {
+			if cmd.Name != "help" {
+				names = append(names, cmd.Name)
+			}
+		}
+		return nil, usagef("unexpected argument %q: training takes only flags; subcommands are: %s", c.Args().First(), strings.Join(names, ", "))
 	}
 	if err := oneOf("model", cfg.Model, models); err != nil {
 		return nil, err

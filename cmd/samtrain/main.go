@@ -58,14 +58,15 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 	return &cli.App{
 		Name:  "samtrain",
 		Usage: "train neural networks with Sharpness-Aware Minimization (SAM, m-SAM)",
-		UsageText: "samtrain [flags]                 train (see the flags below)\n" +
+		UsageText: "samtrain [flags]                     train (see the flags below)\n" +
 			"samtrain data download|verify|info   get and check CIFAR-10/100\n" +
-			"samtrain selftest                check the GPU against reference computations\n" +
-			"samtrain experiment dln|relu1d   the paper's simple-model experiments\n" +
+			"samtrain selftest                    check the GPU against reference computations\n" +
+			"samtrain experiment dln|relu1d       the paper's simple-model experiments\n" +
 			"samtrain eval CHECKPOINT             loss and error of a trained model\n" +
 			"samtrain interpolate A B             losses along (1-t)A + tB\n" +
 			"samtrain plot RUN...                 PNG of training curves or of an interpolation\n" +
-			"samtrain export CHECKPOINT OUT       weights as safetensors with PyTorch names",
+			"samtrain export CHECKPOINT OUT       weights as safetensors with PyTorch names\n" +
+			"samtrain bench                       images/s of ERM, n-SAM and m-SAM steps",
 		Description: trainDescription,
 		Flags:       trainFlags(),
 		Action:      trainAction,
@@ -77,6 +78,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			interpolateCommand(),
 			plotCommand(),
 			exportCommand(),
+			benchCommand(),
 		},
 		Writer:         stdout,
 		ErrWriter:      stderr,

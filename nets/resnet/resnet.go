@@ -2,6 +2,7 @@ package resnet
 
 import (
 	"fmt"
+	"strings"
 
 	"gorgonia.org/gorgonia"
 
@@ -33,6 +34,21 @@ func (a Arch) String() string {
 		return "resnet34"
 	}
 	return fmt.Sprintf("Arch(%d)", int(a))
+}
+
+// Archs lists the architectures' names, as String gives them.
+func Archs() []string {
+	return []string{PreActResNet18.String(), ResNet18.String(), ResNet34.String()}
+}
+
+// ParseArch returns the architecture named s (see Archs).
+func ParseArch(s string) (Arch, error) {
+	for a := PreActResNet18; a <= ResNet34; a++ {
+		if a.String() == s {
+			return a, nil
+		}
+	}
+	return 0, fmt.Errorf("resnet: unknown architecture %q (want one of %s)", s, strings.Join(Archs(), ", "))
 }
 
 // Norm is the normalisation layer.
