@@ -1,0 +1,203 @@
+package cuda
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/samtrain/samtrain/graph"
+	"github.com/samtrain/samtrain/graph/backendtest"
+	"github.com/samtrain/samtrain/graph/cpu"
+	"github.com/samtrain/samtrain/nets/resnet"
+)
+
+// newBackend returns a Backend on d closed with the test. On the fake libraries blocks have
+// 32 threads, not 256: every thread is a POSIX thread there, and the kernels work with any
+// power-of-two block, which this also exercises.
+func newBackend(t *testing.T, d *Device) *Backend {
+	t.Helper()
+	b, err := NewBackend(d)
+	if err != nil {
+		t.Fatalf("NewBackend: %v", err)
+	}
+	if isFake(d) {
+		b.block = 32
+	}
+	t.Cleanup(func() {
+		if err := b.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return b
+}
+
+func TestBackendConformance(t *testing.T) {
+	forDevices(t, func(t *testing.T, d *Device) {
+		b := newBackend(t, d)
+		// float32 sums over a few hundred terms in another order than the float64 loops.
+		backendtest.Run[float32](t, b, 1e-5)
+		if err := b.Err(); err != nil {
+			t.Fatalf("Err after the suite: %v", err)
+		}
+	})
+}
+
+func TestBackendStream(t *testing.T) {
+	d := fakeDevice(t)
+	b := newBackend(t, d)
+	x := b.Alloc(5)
+	b.Upload(x, []float32{1, -2, 3, -4, 5})
+	y := b.Alloc(5)
+	b.ReLU(x, y)
+	if got, want := fake.get("launch.stream"), int64(b.Stream().Handle()); got != want {
+		t.Errorf("ReLU launched on stream %#x, want the backend's %#x", got, want)
+	}
+	if got, want := fake.get("async.stream"), int64(b.Stream().Handle()); got != want {
+		t.Errorf("Upload queued on stream %#x, want the backend's %#x", got, want)
+	}
+	if want := fake.get("cuStreamSynchronize.calls"); want != 0 {
+		t.Errorf("%d stream synchronisations before Download, want 0", want)
+	}
+	got := make([]float32, 5)
+	b.Download(got, y)
+	if want := []float32{1, 0, 3, 0, 5}; !equal(got, want) {
+		t.Errorf("ReLU = %v, want %v", got, want)
+	}
+	if n := fake.get("cuStreamSynchronize.calls"); n != 1 {
+		t.Errorf("%d stream synchronisations for one Download, want 1", n)
+	}
+	// Labels go up once while they do not change.
+	z, loss := b.Alloc(2*3), b.Alloc(1)
+	b.Upload(z, []float32{0, 0, 0, 1, 2, 3})
+	uploads := fake.get("cuMemcpyHtoDAsync_v2.calls")
+	b.SoftmaxCrossEntropy(2, 3, z, []int32{0, 2}, loss)
+	b.SoftmaxCrossEntropy(2, 3, z, []int32{0, 2}, loss)
+	if n := fake.get("cuMemcpyHtoDAsync_v2.calls") - uploads; n != 1 {
+		t.Errorf("%d label uploads for two calls with the same labels, want 1", n)
+	}
+	b.SoftmaxCrossEntropy(2, 3, z, []int32{1, 2}, loss)
+	b.Download(got[:1], loss)
+	// (log 3 − 0 + log(e⁰+e¹+e²)+... ) written out: row 0 label 1: log 3; row 1 label 2: lse(1,2,3) − 3.
+	want := (math.Log(3) + math.Log(math.Exp(1)+math.Exp(2)+math.Exp(3)) - 3) / 2
+	if math.Abs(float64(got[0])-want) > 1e-6 {
+		t.Errorf("loss after new labels %g, want %g", got[0], want)
+	}
+}
+
+func TestBackendFailure(t *testing.T) {
+	d := fakeDevice(t)
+	b := newBackend(t, d)
+	x, y := b.Alloc(4), b.Alloc(4)
+	fake.set("cuLaunchKernel.result", 719) // CUDA_ERROR_LAUNCH_FAILED
+	b.ReLU(x, y)
+	fake.set("cuLaunchKernel.result", 0)
+	var e *Error
+	if err := b.Err(); !errors.As(err, &e) || e.Code != 719 {
+		t.Fatalf("Err() = %v, want the failed cuLaunchKernel", err)
+	}
+	b.Add(y, x, x) // does nothing after the failure
+	got := []float32{1, 2, 3, 4}
+	b.Download(got, y)
+	for i, v := range got {
+		if !math.IsNaN(float64(v)) {
+			t.Errorf("Download after a failure: element %d is %g, want NaN", i, v)
+		}
+	}
+}
+
+func TestBackendPanics(t *testing.T) {
+	d := fakeDevice(t)
+	b := newBackend(t, d)
+	for _, tc := range []struct {
+		name string
+		f    func()
+	}{
+		{"short output", func() { b.Add(b.Alloc(4), b.Alloc(3), b.Alloc(4)) }},
+		{"foreign buffer", func() { b.ReLU(cpu.Slice[float32](make([]float32, 4)), b.Alloc(4)) }},
+		{"slice out of range", func() { b.Slice(b.Alloc(4), 2, 5) }},
+		{"upload length", func() { b.Upload(b.Alloc(4), make([]float32, 3)) }},
+		{"bad groups", func() { b.Normalize(1, 4, 2, 3, b.Alloc(8), b.Alloc(3), b.Alloc(3), b.Alloc(4), b.Alloc(4), b.Alloc(8)) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Error("no panic")
+				}
+			}()
+			tc.f()
+		})
+	}
+}
+
+// relErr32 is relErr with a float32 reference.
+func relErr32(got, want []float32) float64 {
+	w := make([]float64, len(want))
+	for i, v := range want {
+		w[i] = float64(v)
+	}
+	return relErr(got, w)
+}
+
+// TestBackendResNet runs one gradient of a tiny PreAct ResNet-18 (width 4, 3×8×8 inputs,
+// batch 2) on the device and on the CPU backend from the same weights and compares the loss
+// and every parameter's gradient.
+func TestBackendResNet(t *testing.T) {
+	forDevices(t, func(t *testing.T, d *Device) {
+		cfg := resnet.Config{Width: 4, Input: [3]int{3, 8, 8}}
+		const n, seed = 2, 7
+		ref, err := resnet.New[float32](&cpu.Backend[float32]{Par: 1}, cfg, seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := newBackend(t, d)
+		m, err := resnet.New[float32](b, cfg, seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Same weights and BatchNorm statistics whatever the initialisation does.
+		b.Upload(m.Params().Weights(), ref.Weights())
+		b.Upload(m.Params().State(), ref.Params().SaveState())
+
+		r := rand.New(rand.NewPCG(3, 4))
+		x := make([]float32, n*3*8*8)
+		for i := range x {
+			x[i] = float32(r.NormFloat64())
+		}
+		labels := []int{3, 8}
+		want, err := ref.Grad(x, labels, graph.BNUpdate)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := m.Grad(x, labels, graph.BNUpdate)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Err(); err != nil {
+			t.Fatal(err)
+		}
+		if e := math.Abs(got-want) / math.Abs(want); e > 1e-4 {
+			t.Errorf("loss %g, CPU %g: relative error %.3g", got, want, e)
+		}
+		for _, e := range ref.Params().Entries() {
+			if e.Buffer {
+				continue
+			}
+			gw, err := ref.Params().Grad(e.Name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gg, err := m.Params().Grad(e.Name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if re := relErr32(gg, gw); re > 1e-4 {
+				t.Errorf("gradient of %s: relative error %.3g", e.Name, re)
+			}
+		}
+		// The running statistics moved the same way.
+		if re := relErr32(m.Params().SaveState(), ref.Params().SaveState()); re > 1e-4 {
+			t.Errorf("BatchNorm running statistics: relative error %.3g", re)
+		}
+	})
+}
