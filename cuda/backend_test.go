@@ -117,7 +117,9 @@ func TestBackendPanics(t *testing.T) {
 		{"foreign buffer", func() { b.ReLU(cpu.Slice[float32](make([]float32, 4)), b.Alloc(4)) }},
 		{"slice out of range", func() { b.Slice(b.Alloc(4), 2, 5) }},
 		{"upload length", func() { b.Upload(b.Alloc(4), make([]float32, 3)) }},
-		{"bad groups", func() { b.Normalize(1, 4, 2, 3, b.Alloc(8), b.Alloc(3), b.Alloc(3), b.Alloc(4), b.Alloc(4), b.Alloc(8)) }},
+		{"bad groups", func() {
+			b.Normalize(1, 4, 2, 3, b.Alloc(8), b.Alloc(3), b.Alloc(3), b.Alloc(4), b.Alloc(4), b.Alloc(8))
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			defer func() {
@@ -139,65 +141,91 @@ func relErr32(got, want []float32) float64 {
 	return relErr(got, w)
 }
 
-// TestBackendResNet runs one gradient of a tiny PreAct ResNet-18 (width 4, 3×8×8 inputs,
-// batch 2) on the device and on the CPU backend from the same weights and compares the loss
-// and every parameter's gradient.
+// TestBackendResNet runs gradients of tiny networks (width 4, 3×8×8 inputs, batch 2) on
+// the device and on the CPU backend from the same weights and compares the loss, every
+// parameter's gradient and the BatchNorm running statistics: PreAct ResNet-18 with batch
+// statistics and with running statistics (BNEval: BatchNormBackward's fixed path), and
+// ResNet-18 with GroupNorm.
 func TestBackendResNet(t *testing.T) {
-	forDevices(t, func(t *testing.T, d *Device) {
-		cfg := resnet.Config{Width: 4, Input: [3]int{3, 8, 8}}
-		const n, seed = 2, 7
-		ref, err := resnet.New[float32](&cpu.Backend[float32]{Par: 1}, cfg, seed)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b := newBackend(t, d)
-		m, err := resnet.New[float32](b, cfg, seed)
-		if err != nil {
-			t.Fatal(err)
-		}
-		// Same weights and BatchNorm statistics whatever the initialisation does.
-		b.Upload(m.Params().Weights(), ref.Weights())
-		b.Upload(m.Params().State(), ref.Params().SaveState())
+	for _, tc := range []struct {
+		name string
+		cfg  resnet.Config
+		mode graph.BNMode
+	}{
+		{"preact-bn", resnet.Config{Width: 4, Input: [3]int{3, 8, 8}}, graph.BNUpdate},
+		{"preact-bn-eval", resnet.Config{Width: 4, Input: [3]int{3, 8, 8}}, graph.BNEval},
+		{"resnet18-gn", resnet.Config{Arch: resnet.ResNet18, Width: 4, Norm: resnet.GroupNorm, Input: [3]int{3, 8, 8}}, graph.BNUpdate},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			forDevices(t, func(t *testing.T, d *Device) { checkResNet(t, d, tc.cfg, tc.mode) })
+		})
+	}
+}
 
-		r := rand.New(rand.NewPCG(3, 4))
-		x := make([]float32, n*3*8*8)
-		for i := range x {
-			x[i] = float32(r.NormFloat64())
+func checkResNet(t *testing.T, d *Device, cfg resnet.Config, mode graph.BNMode) {
+	const n, seed = 2, 7
+	ref, err := resnet.New[float32](&cpu.Backend[float32]{Par: 1}, cfg, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBackend(t, d)
+	m, err := resnet.New[float32](b, cfg, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Same weights and BatchNorm statistics whatever the initialisation does; the running
+	// variances are moved off 1 so that BNEval's normalisation is not the identity.
+	state := ref.Params().SaveState()
+	for i := range state {
+		state[i] += 0.25 * float32(i%3)
+	}
+	if err := ref.Params().RestoreState(state); err != nil {
+		t.Fatal(err)
+	}
+	b.Upload(m.Params().Weights(), ref.Weights())
+	if len(state) > 0 {
+		b.Upload(m.Params().State(), state)
+	}
+
+	r := rand.New(rand.NewPCG(3, 4))
+	x := make([]float32, n*3*8*8)
+	for i := range x {
+		x[i] = float32(r.NormFloat64())
+	}
+	labels := []int{3, 8}
+	want, err := ref.Grad(x, labels, mode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := m.Grad(x, labels, mode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if e := math.Abs(got-want) / math.Abs(want); e > 1e-4 {
+		t.Errorf("loss %g, CPU %g: relative error %.3g", got, want, e)
+	}
+	for _, e := range ref.Params().Entries() {
+		if e.Buffer {
+			continue
 		}
-		labels := []int{3, 8}
-		want, err := ref.Grad(x, labels, graph.BNUpdate)
+		gw, err := ref.Params().Grad(e.Name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := m.Grad(x, labels, graph.BNUpdate)
+		gg, err := m.Params().Grad(e.Name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := b.Err(); err != nil {
-			t.Fatal(err)
+		if re := relErr32(gg, gw); re > 1e-4 {
+			t.Errorf("gradient of %s: relative error %.3g", e.Name, re)
 		}
-		if e := math.Abs(got-want) / math.Abs(want); e > 1e-4 {
-			t.Errorf("loss %g, CPU %g: relative error %.3g", got, want, e)
-		}
-		for _, e := range ref.Params().Entries() {
-			if e.Buffer {
-				continue
-			}
-			gw, err := ref.Params().Grad(e.Name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			gg, err := m.Params().Grad(e.Name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if re := relErr32(gg, gw); re > 1e-4 {
-				t.Errorf("gradient of %s: relative error %.3g", e.Name, re)
-			}
-		}
-		// The running statistics moved the same way.
+	}
+	if len(state) > 0 {
 		if re := relErr32(m.Params().SaveState(), ref.Params().SaveState()); re > 1e-4 {
 			t.Errorf("BatchNorm running statistics: relative error %.3g", re)
 		}
-	})
+	}
 }
