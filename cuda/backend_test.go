@@ -220,6 +220,22 @@ func checkResNet(t *testing.T, d *Device, cfg resnet.Config, mode graph.BNMode) 
 			t.Errorf("gradient of %s: relative error %.3g", e.Name, re)
 		}
 	}
+	if mode == graph.BNEval {
+		// GradAt with host slices, as optim calls it: weights go up, the gradient comes down,
+		// and the result is the same computation again.
+		w := make([]float32, m.Params().NumWeights())
+		b.Download(w, m.Params().Weights())
+		grad := make([]float32, len(w))
+		again, err := m.GradAt(w, grad, x32, labels, mode)
+		if err != nil {
+			t.Fatal(err)
+		}
+		flat := make([]float32, len(w))
+		b.Download(flat, m.Params().Grads())
+		if again != got || !equal(grad, flat) {
+			t.Errorf("GradAt: loss %g, gradient equal to Grads %v; want loss %g and equal", again, equal(grad, flat), got)
+		}
+	}
 	if len(state) > 0 {
 		if re := relErr(m.Params().SaveState(), ref.Params().SaveState()); re > 1e-4 {
 			t.Errorf("BatchNorm running statistics: relative error %.3g", re)
