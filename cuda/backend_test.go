@@ -226,9 +226,23 @@ func checkResNet(t *testing.T, d *Device, cfg resnet.Config, mode graph.BNMode) 
 		w := make([]float32, m.Params().NumWeights())
 		b.Download(w, m.Params().Weights())
 		grad := make([]float32, len(w))
+		counts := func() [4]int64 {
+			if !isFake(d) {
+				return [4]int64{}
+			}
+			return [4]int64{fake.get("cuStreamSynchronize.calls"), fake.get("cuCtxSynchronize.calls"),
+				fake.get("cuMemAlloc_v2.calls"), fake.get("cuMemcpyHtoD_v2.calls")}
+		}
+		before := counts()
 		again, err := m.GradAt(w, grad, x32, labels, mode)
 		if err != nil {
 			t.Fatal(err)
+		}
+		// A second step of the same shape: the host waits twice (the loss and the gradient
+		// downloads), nothing is allocated and nothing is copied synchronously.
+		if after := counts(); isFake(d) && (after[0]-before[0] != 2 || after[1] != before[1] || after[2] != before[2] || after[3] != before[3]) {
+			t.Errorf("GradAt: %d stream synchronisations, %d context synchronisations, %d cuMemAlloc, %d synchronous uploads; want 2, 0, 0, 0",
+				after[0]-before[0], after[1]-before[1], after[2]-before[2], after[3]-before[3])
 		}
 		flat := make([]float32, len(w))
 		b.Download(flat, m.Params().Grads())
