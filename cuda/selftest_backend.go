@@ -225,14 +225,17 @@ func (st *selfTest) backend() {
 				in[i][j] = float32(math.Abs(float64(v))) + 0.1
 			}
 		}
-		want, _ := runOp(ref, op, in)
+		want, refErr := runOp(ref, op, in)
 		got, err := runOp(b, op, in)
 		for i, name := range op.out {
-			var g []float32
-			if err == nil {
-				g = got[i]
+			switch {
+			case refErr != nil:
+				st.check("backend/"+op.name+"/"+name, nil, nil, fmt.Errorf("reference: %w", refErr))
+			case err != nil:
+				st.check("backend/"+op.name+"/"+name, nil, nil, err)
+			default:
+				st.check("backend/"+op.name+"/"+name, got[i], want[i], nil)
 			}
-			st.check("backend/"+op.name+"/"+name, g, want[i], err)
 		}
 		if err != nil {
 			return // the Backend's error is sticky: later checks would repeat it
