@@ -288,10 +288,13 @@ func (b *Backend) Download(dst []float32, src graph.Buffer) {
 	}
 }
 
-// Copy copies src into dst (dst.Len() >= src.Len()).
+// Copy copies src into dst (dst.Len() == src.Len()).
 func (b *Backend) Copy(dst, src graph.Buffer) {
 	s := b.buf("Copy", src, 0)
 	d := b.buf("Copy", dst, s.n)
+	if d.n != s.n {
+		panic(fmt.Sprintf("cuda: Copy of %d elements into %d", s.n, d.n))
+	}
 	if s.n > 0 && b.err == nil {
 		b.fail(b.s.Copy(d.p, s.p, uint64(s.n)*4))
 	}

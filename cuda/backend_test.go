@@ -117,6 +117,7 @@ func TestBackendPanics(t *testing.T) {
 		{"foreign buffer", func() { b.ReLU(cpu.Slice[float32](make([]float32, 4)), b.Alloc(4)) }},
 		{"slice out of range", func() { b.Slice(b.Alloc(4), 2, 5) }},
 		{"upload length", func() { b.Upload(b.Alloc(4), make([]float32, 3)) }},
+		{"copy length", func() { b.Copy(b.Alloc(4), b.Alloc(3)) }},
 		{"bad groups", func() {
 			b.Normalize(1, 4, 2, 3, b.Alloc(8), b.Alloc(3), b.Alloc(3), b.Alloc(4), b.Alloc(4), b.Alloc(8))
 		}},
