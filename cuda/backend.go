@@ -87,6 +87,10 @@ func (b *Backend) Device() *Device { return b.d }
 // the same buffers (an optimizer's kernels) can be ordered with it.
 func (b *Backend) Stream() *Stream { return b.s }
 
+// Kernels returns the compiled kernels, to queue more work (an optimizer's) on Stream with
+// the Buffers' device pointers (Buffer.Ptr).
+func (b *Backend) Kernels() *Kernels { return b.k }
+
 // Err returns the first failed library call, or nil.
 func (b *Backend) Err() error { return b.err }
 

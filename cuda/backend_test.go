@@ -43,6 +43,13 @@ func TestBackendConformance(t *testing.T) {
 	})
 }
 
+// TestBackendConformanceBlock256 runs the suite on the fake with the block size a GPU gets.
+func TestBackendConformanceBlock256(t *testing.T) {
+	b := newBackend(t, fakeDevice(t))
+	b.block = blockSize
+	backendtest.Run[float32](t, b, 1e-5)
+}
+
 func TestBackendStream(t *testing.T) {
 	d := fakeDevice(t)
 	b := newBackend(t, d)
