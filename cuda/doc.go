@@ -9,8 +9,13 @@
 // cuDNN convolution and pooling. [Kernels] launches the project's element-wise and reduction
 // kernels (ReLU, residual add, softmax cross-entropy, global average pooling, BatchNorm and
 // GroupNorm, SGD, SAM's ascent step and gradient norm, m-SAM accumulation); [SelfTest] checks
-// all of it on a device against float64 Go loops. The training backend that implements
-// graph's kernels on top of it lives elsewhere.
+// all of it on a device against float64 Go loops.
+//
+// [Backend] implements graph.Backend[float32] on top of it: a model built with
+// resnet.New[float32](backend, ...) runs its forward and backward passes on the device, every
+// kernel queued on the Backend's one stream, with the host waiting only in Download (reading
+// the loss or a gradient). [SelfTest] also compares every Backend kernel and one ResNet-18
+// gradient with graph/cpu.
 //
 // Without a GPU the package's tests build a fake of the four libraries with g++
 // (testdata/fake), which runs the real kernel sources on the CPU through a small shim, and
@@ -26,7 +31,10 @@
 // naming the call, the library and the status name (CUDA_ERROR_OUT_OF_MEMORY, ...); errors.Is
 // matches [ErrOutOfMemory] and [ErrNoDevice] through it. Missing libraries and symbols are
 // reported as [*LoadError] listing every place that was searched. Bad arguments (negative sizes,
-// mismatched lengths) return errors; nothing in this package panics on bad input.
+// mismatched lengths) return errors; nothing in this package panics on bad input, except
+// [Backend], whose graph.Backend methods return no errors: there a size mismatch is a bug of
+// the graph layer and panics (as graph.Backend documents), and a failed library call is kept,
+// returned by [Backend.Err] and turns later work into no-ops and downloads into NaN.
 //
 // Device memory is addressed by [DevicePtr]; using a pointer after [Device.Free] or after
 // [Device.Close] is a bug the driver may or may not report.

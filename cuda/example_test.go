@@ -7,6 +7,8 @@ import (
 	"os"
 
 	"github.com/samtrain/samtrain/cuda"
+	"github.com/samtrain/samtrain/graph"
+	"github.com/samtrain/samtrain/nets/resnet"
 )
 
 // Select picks the device from a --device flag; "auto" falls back to the CPU with one line.
@@ -66,4 +68,33 @@ func Example() {
 		log.Fatal(err)
 	}
 	fmt.Println(d)
+}
+
+// A model's gradient on the GPU: the graph runs on a Backend, only the batch goes up and the
+// loss comes down. (Not run: it needs a GPU.)
+func ExampleBackend() {
+	d, err := cuda.Open(cuda.Config{Dirs: cuda.SearchDirs("/", os.Getenv)})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer d.Close()
+	b, err := cuda.NewBackend(d)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer b.Close()
+	m, err := resnet.New[float32](b, resnet.Config{}, 1) // PreAct ResNet-18, CIFAR-10
+	if err != nil {
+		log.Fatal(err)
+	}
+	x, labels := make([]float32, 128*3*32*32), make([]int, 128)
+	loss, err := m.Grad(x, labels, graph.BNUpdate)
+	if err == nil {
+		err = b.Err()
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+	conv1, _ := m.Params().Grad("conv1.weight") // downloaded from the device
+	fmt.Println(loss, len(conv1))
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"unsafe"
@@ -435,10 +436,22 @@ func TestSelfTest(t *testing.T) {
 		if len(checks) < 30 {
 			t.Errorf("%d checks, want every kernel, GEMM, convolution, pooling and SAM step", len(checks))
 		}
+		backend, resnet := 0, 0
 		for _, c := range checks {
 			if !c.Pass {
 				t.Errorf("%s: relative error %g (tolerance %g) %s", c.Name, c.RelErr, c.Tol, c.Err)
 			}
+			if strings.HasPrefix(c.Name, "backend/") {
+				backend++
+			}
+			if strings.HasPrefix(c.Name, "backend/resnet18_") {
+				resnet++
+			}
+			t.Logf("%-60s %.2e", c.Name, c.RelErr)
+		}
+		// 37 outputs of graph.Backend kernels, and the ResNet's loss, worst gradient and statistics.
+		if backend != 40 || resnet != 3 {
+			t.Errorf("%d backend checks, %d of them the ResNet's; want 40 and 3", backend, resnet)
 		}
 		t.Logf("%d checks", len(checks))
 	})

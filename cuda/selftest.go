@@ -19,8 +19,13 @@ type Check struct {
 
 // SelfTest runs every kernel, cuBLAS SGEMM, the cuDNN convolutions and pooling, and one SAM
 // and one m-SAM step of a linear least-squares model on d, on random inputs drawn from seed,
-// and compares each with a plain Go loop in float64. It returns an error only when the
-// kernels cannot be compiled or loaded; failed comparisons are Checks with Pass false.
+// and compares each with a plain Go loop in float64. Then it runs every kernel of
+// graph.Backend on a Backend on d and on graph/cpu's float32 backend from the same random
+// inputs (checks named backend/<kernel>/<output>), and one gradient of a PreAct ResNet-18 of
+// width 16 on a batch of 8 CIFAR-sized images on both (backend/resnet18_...: the loss, the
+// parameter whose gradient differs most, the BatchNorm running statistics). It returns an
+// error only when the kernels cannot be compiled or loaded; failed comparisons are Checks
+// with Pass false.
 //
 // TF32 is off (the binding's default), so float32 results should agree to about 1e-6; the
 // tolerance is the project's target of 1e-4.
@@ -47,6 +52,7 @@ func selfTestRun(d *Device, seed uint64, div int) ([]Check, error) {
 		st.samStep(m, false)
 		st.samStep(m, true)
 	}
+	st.backend()
 	return st.checks, nil
 }
 

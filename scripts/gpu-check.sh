@@ -5,11 +5,16 @@
 #
 #   1. nvidia-smi                    the card and driver, if the tool is there
 #   2. samtrain selftest --json      every cuda kernel, SGEMM, cuDNN convolutions, pooling
-#                                    and (m-)SAM steps against float64 references
+#                                    and (m-)SAM steps against float64 references; every
+#                                    graph.Backend kernel of cuda.Backend against graph/cpu
+#                                    (checks backend/...) and one PreAct ResNet-18 gradient
+#                                    (width 16, batch 8) against graph/cpu in float64
 #   3. cuda.test                     the cuda package's tests (built with go test -c); their
 #                                    "gpu" subtests and benchmarks run on the card, if the
 #                                    file is there
-#   4. samtrain bench --json         ERM, n-SAM, m-SAM images/s, ResNet-18, batch 128
+#   4. samtrain bench --json         ERM, n-SAM, m-SAM images/s, ResNet-18, batch 128 (not
+#                                    in the binary yet: training is not wired to the GPU, so
+#                                    the report records it as missing)
 #   5. benchmarks/torch_gpu.py       the same steps in PyTorch on the same card, TF32 off,
 #                                    if a python with torch is there
 #

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/samtrain/samtrain/cuda"
@@ -25,13 +26,14 @@ type selftestReport struct {
 	Seconds   float64      `json:"seconds"`
 	Checks    []cuda.Check `json:"checks"`
 	Pass      bool         `json:"pass"`
-	// Backend is where the graph backend's per-op GPU-vs-CPU checks go once the CUDA backend
-	// implements graph's interface; until then it says so.
+	// Backend summarises the checks of cuda.Backend (every graph.Backend kernel and one
+	// ResNet-18 gradient on the GPU against graph/cpu), the Checks named "backend/...".
 	Backend string `json:"backend"`
 }
 
 // selftestCommand runs cuda.SelfTest on the GPU: every kernel, SGEMM, convolutions, pooling
-// and (m-)SAM steps against float64 references, printing relative errors.
+// and (m-)SAM steps against float64 references, then every kernel of graph.Backend and one
+// ResNet-18 gradient on cuda.Backend against graph/cpu, printing relative errors.
 func selftestCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "selftest",
@@ -80,21 +82,27 @@ func runSelftest(w io.Writer, d *cuda.Device, seed uint64, jsonPath string) erro
 		Time: start.UTC().Format(time.RFC3339), Device: d.String(), Arch: d.Arch(),
 		Driver: d.DriverVersion(), CUDNN: d.CUDNNVersion(), Libraries: d.Libraries(),
 		Seconds: time.Since(start).Seconds(), Checks: checks, Pass: true,
-		Backend: "not run: the CUDA backend does not implement graph's interface yet",
 	}
 	if ma, mi, err := d.NVRTCVersion(); err == nil {
 		r.NVRTC = fmt.Sprintf("%d.%d", ma, mi)
 	}
-	failed := 0
+	failed, backend, backendFailed := 0, 0, 0
 	for _, c := range checks {
+		if strings.HasPrefix(c.Name, "backend/") {
+			backend++
+			if !c.Pass {
+				backendFailed++
+			}
+		}
 		status := "ok"
 		if !c.Pass {
 			status = "FAIL " + c.Err
 			failed++
 			r.Pass = false
 		}
-		fmt.Fprintf(w, "%-28s rel err %9.2e  (tol %.0e)  %s\n", c.Name, c.RelErr, c.Tol, status)
+		fmt.Fprintf(w, "%-52s rel err %9.2e  (tol %.0e)  %s\n", c.Name, c.RelErr, c.Tol, status)
 	}
+	r.Backend = fmt.Sprintf("%d of %d checks of cuda.Backend against graph/cpu passed", backend-backendFailed, backend)
 	if jsonPath != "" {
 		b, err := json.MarshalIndent(r, "", "  ")
 		if err != nil {

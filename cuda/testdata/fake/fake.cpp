@@ -34,6 +34,7 @@ void __syncthreads() { pthread_barrier_wait(&shim_barrier); }
 #include "kernels/pool.cu"
 #include "kernels/batchnorm.cu"
 #include "kernels/groupnorm.cu"
+#include "kernels/norm.cu"
 
 // call unpacks cuLaunchKernel's kernelParams (pointers to each argument) into a call of k.
 template <typename... A, size_t... I>
@@ -53,6 +54,7 @@ static std::map<std::string, trampoline> kernels = {
 	K(gap_fwd), K(gap_bwd), K(bn_fwd_train), K(bn_fwd_infer), K(bn_bwd),
 	K(axpby), K(add_row_vector), K(sum_rows),
 	K(row_moments), K(groupnorm_fwd), K(groupnorm_bwd), K(groupnorm_param_grad),
+	K(xent_mean), K(xent_grad), K(moments), K(inv_std), K(norm_apply), K(norm_scale_grad), K(channel_sum), K(bn_dx),
 };
 
 // ---- recording
