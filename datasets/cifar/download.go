@@ -181,7 +181,7 @@ func (d *Downloader) fetch(ctx context.Context, res *Download, p string) error {
 	defer f.Close()
 	mh, sh := md5.New(), sha256.New()
 	w := io.MultiWriter(f, mh, sh)
-	prog := newProgress(d.Progress, d.Terminal, path.Base(res.URL), resp.ContentLength)
+	prog := newProgress(d.Progress, d.Terminal, path.Base(res.URL), resp.ContentLength, nil)
 	buf := make([]byte, 256<<10)
 	for {
 		n, rerr := resp.Body.Read(buf)
@@ -191,21 +191,21 @@ func (d *Downloader) fetch(ctx context.Context, res *Download, p string) error {
 				return fmt.Errorf("cifar: write %s: %w", p, err)
 			}
 			res.Bytes += int64(n)
-			prog.update(res.Bytes)
+			prog.Update(res.Bytes)
 		}
 		if rerr == io.EOF {
 			break
 		}
 		if rerr != nil {
-			prog.fail()
+			prog.Clear()
 			return wrap(rerr)
 		}
 	}
 	if resp.ContentLength >= 0 && res.Bytes != resp.ContentLength {
-		prog.fail()
+		prog.Clear()
 		return fmt.Errorf("cifar: download %s: got %d of %d bytes: %w", res.URL, res.Bytes, resp.ContentLength, io.ErrUnexpectedEOF)
 	}
-	prog.finish(res.Bytes)
+	prog.Finish(res.Bytes)
 	if err := f.Sync(); err != nil {
 		return fmt.Errorf("cifar: %w", err)
 	}
