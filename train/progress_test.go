@@ -2,41 +2,64 @@ package train
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
-// TestProgress checks both forms of the progress report: a line redrawn
-// with a bar and an ETA on a terminal, a plain line per 10 percent
-// otherwise.
-func TestProgress(t *testing.T) {
-	for _, tc := range []struct {
-		term       bool
-		start      int // steps already done (a resumed epoch)
-		lines      int // plain lines printed for the 20 steps
-		mustHave   []string
-		mustNotHas string
-	}{
-		{false, 0, 10, []string{"10% 2/20 steps", "100% 20/20 steps", "left"}, "\r"},
-		{false, 10, 5, []string{"60% 12/20 steps", "100% 20/20"}, "50%"},
-		{true, 0, 0, []string{"\r", "[==============================] 100% 20/20", "ETA"}, "\n"},
+// runProgress reports an epoch of 20 steps resumed at start, one step per
+// dt of a fake clock with 8 images each and a loss of 2.5, then clears.
+func runProgress(term bool, start int, dt time.Duration) string {
+	var b bytes.Buffer
+	p := newProgress(&b, term, "epoch 1/1", 20, start)
+	now := time.Unix(1e9, 0)
+	p.m.Now = func() time.Time { return now }
+	p.m.Start(int64(start))
+	for i := start + 1; i <= 20; i++ {
+		now = now.Add(dt)
+		p.update(i, 8*(i-start), 2.5)
+	}
+	p.clear()
+	return b.String()
+}
+
+// TestProgressPlain checks the plain report: one line per 10 percent with
+// 8 img/s (8 images a second) and the seconds left (one per step), none
+// for the tenths a resumed epoch had already passed.
+func TestProgressPlain(t *testing.T) {
+	for _, start := range []int{0, 10} {
+		var want strings.Builder
+		for step := start + 2; step < 20; step += 2 {
+			fmt.Fprintf(&want, "epoch 1/1: %3d%% %d/20 steps, 8 img/s, loss 2.5000, ETA %ds\n", 5*step, step, 20-step)
+		}
+		fmt.Fprintf(&want, "epoch 1/1: 100%% 20/20 steps, 8 img/s, loss 2.5000, done in %ds\n", 20-start)
+		if got := runProgress(false, start, time.Second); got != want.String() {
+			t.Errorf("start %d:\ngot  %q\nwant %q", start, got, want.String())
+		}
+	}
+}
+
+// TestProgressTerminal checks the redrawn line: with steps 100 ms apart and
+// 200 ms between redraws, steps 1, 3, ..., 19 and the last are drawn
+// (80 img/s), then the line is erased.
+func TestProgressTerminal(t *testing.T) {
+	got := runProgress(true, 0, 100*time.Millisecond)
+	for _, want := range []string{
+		// 1 step: 30*1/20 = 1 cell, 1.9 s left.
+		"\repoch 1/1 [=                             ]   5% 1/20 steps, 80 img/s, loss 2.5000, ETA 2s\x1b[K\r",
+		// 19 steps: 30*19/20 = 28 cells, 0.1 s left.
+		"\repoch 1/1 [============================  ]  95% 19/20 steps, 80 img/s, loss 2.5000, ETA 0s\x1b[K\r",
+		"\repoch 1/1 [==============================] 100% 20/20 steps, 80 img/s, loss 2.5000, done in 2s\x1b[K\r\x1b[K",
 	} {
-		var b bytes.Buffer
-		p := newProgress(&b, tc.term, "epoch 1/1", 20, tc.start)
-		for i := tc.start + 1; i <= 20; i++ {
-			p.update(i, 8*(i-tc.start), 2.5)
+		if !strings.Contains(got, want) {
+			t.Errorf("output lacks %q:\n%q", want, got)
 		}
-		out := b.String()
-		if n := strings.Count(out, "\n"); n != tc.lines {
-			t.Errorf("term %v start %d: %d lines, want %d: %q", tc.term, tc.start, n, tc.lines, out)
-		}
-		for _, w := range tc.mustHave {
-			if !strings.Contains(out, w) {
-				t.Errorf("term %v start %d: output lacks %q: %q", tc.term, tc.start, w, out)
-			}
-		}
-		if strings.Contains(out, tc.mustNotHas) {
-			t.Errorf("term %v start %d: output has %q: %q", tc.term, tc.start, tc.mustNotHas, out)
-		}
+	}
+	if n := strings.Count(got, "\r"); n != 12 {
+		t.Errorf("%d carriage returns, want 11 redraws and 1 erase: %q", n, got)
+	}
+	if !strings.HasSuffix(got, "\r\x1b[K") || strings.Contains(got, "\n") {
+		t.Errorf("line not erased, or a newline written: %q", got)
 	}
 }
