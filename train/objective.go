@@ -44,7 +44,7 @@ func (o *Objective[T]) Grad(p optim.Pass, w, grad []T) (float64, error) {
 	per := m.Input()[0] * m.Input()[1] * m.Input()[2]
 	loss, err := m.GradAt(w, grad, o.X[p.Lo*per:p.Hi*per], o.Labels[p.Lo:p.Hi], graph.BNMode(p.BN))
 	if err != nil {
-		return 0, fmt.Errorf("train: %w", err)
+		return 0, err
 	}
 	if err := deviceErr(m); err != nil {
 		return 0, err
@@ -56,7 +56,7 @@ func (o *Objective[T]) Grad(p optim.Pass, w, grad []T) (float64, error) {
 		}
 		o.logits = o.logits[:n]
 		if err := m.Logits(o.logits); err != nil {
-			return 0, fmt.Errorf("train: %w", err)
+			return 0, err
 		}
 		if err := deviceErr(m); err != nil {
 			return 0, err
