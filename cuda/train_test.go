@@ -41,10 +41,12 @@ func cifarRecords(n int, seed uint64) []byte {
 // Tolerances: the two backends sum in other orders (cuDNN's convolutions against im2col and
 // GEMM), so each gradient differs by about 1e-5 relative (TestBackendResNet measures 6e-6
 // against float64 for one backend). A step moves the weights by lr·(gradient + momentum)
-// with lr = 0.1, so after two steps the weights agree to about 1e-6 of their size (checked at
-// 1e-4) and the update w − w0 alone, which is all the optimizer contributed, to about 1e-5
-// of its size (checked at 1e-3: SAM's second gradient is taken at a point that the first
-// gradient's error has moved too, and a ReLU input near 0 may flip).
+// with lr = 0.1, so after two steps the weights and running statistics agree to a few 1e-6
+// of their size (measured on the fake: 3e-6 n-SAM, 6e-6 m-SAM; checked at 1e-4, the
+// project's float32 target). The update w − w0 alone, all that the optimizer contributed,
+// is the stricter measure (measured: 2e-5 n-SAM, 3e-4 m-SAM, whose BatchNorm normalises
+// micro-batches of 4 and whose four passes each see the error of the ascent step before
+// them); it is checked at 1e-3.
 func TestTrainMatchesCPU(t *testing.T) {
 	tr, err := cifar.Decode(cifar.CIFAR10, cifarRecords(16, 1))
 	if err != nil {
@@ -80,6 +82,11 @@ func TestTrainMatchesCPU(t *testing.T) {
 					return res, filepath.Join(out, train.CheckpointFile)
 				}
 				b := newBackend(t, d)
+				if isFake(d) {
+					// Every thread of the fake is a POSIX thread: small blocks and at most two
+					// of them (grid-stride loops cover any size) keep the test to seconds.
+					b.block, b.k.maxGrid = 16, 2
+				}
 				dev, ckpt := run(b)
 				if err := b.Err(); err != nil {
 					t.Fatalf("Err after training: %v", err)
