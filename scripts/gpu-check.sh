@@ -137,8 +137,8 @@ if [ -x "$SAMTRAIN" ] && gendata "$LOGS/data" 64; then
 	TRAIN_ARGS=(--data-dir "$LOGS/data" --model preact-resnet18 --width 16 --batch-size 32 --m 16
 		--epochs 2 --seed 1)
 	rm -rf "$LOGS/train_cuda" "$LOGS/train_cpu"
-	step train_cuda 60 "$SAMTRAIN" --device cuda --out "$LOGS/train_cuda" "${TRAIN_ARGS[@]}"
-	step train_cpu 60 "$SAMTRAIN" --device cpu --out "$LOGS/train_cpu" "${TRAIN_ARGS[@]}"
+	step train_cuda 45 "$SAMTRAIN" --device cuda --out "$LOGS/train_cuda" "${TRAIN_ARGS[@]}"
+	step train_cpu 45 "$SAMTRAIN" --device cpu --out "$LOGS/train_cpu" "${TRAIN_ARGS[@]}"
 	# jlines FILE prints FILE's JSON lines as a JSON array.
 	jlines() { if [ -s "$1" ]; then printf '['; paste -sd, "$1"; printf ']'; else echo null; fi; }
 	TRAIN_CUDA=$(jlines "$LOGS/train_cuda/metrics.jsonl")
