@@ -12,14 +12,20 @@
 #   3. cuda.test                     the cuda package's tests (built with go test -c); their
 #                                    "gpu" subtests and benchmarks run on the card, if the
 #                                    file is there
-#   4. samtrain bench --json         ERM, n-SAM, m-SAM images/s, ResNet-18, batch 128 (not
-#                                    in the binary yet: training is not wired to the GPU, so
-#                                    the report records it as missing)
-#   5. benchmarks/torch_gpu.py       the same steps in PyTorch on the same card, TF32 off,
+#   4. samtrain --device cuda        a short real training run (PreAct ResNet-18 width 16,
+#                                    m-SAM, 2 epochs) on generated CIFAR-10 files (random
+#                                    pixels, 320 training and 64 test images), then the same
+#                                    run with --device cpu: their metrics.jsonl lines go into
+#                                    the report side by side (same losses to ~1e-4 expected)
+#   5. samtrain bench --device cuda  ERM, n-SAM, m-SAM images/s, ResNet-18, batch 128 (the
+#                                    optimizer runs on the host: weights and gradients
+#                                    cross PCIe every pass)
+#   6. benchmarks/torch_gpu.py       the same steps in PyTorch on the same card, TF32 off,
 #                                    if a python with torch is there
 #
 # and writes one JSON report: {"steps": {name: {"status", "exit", "seconds", "log"}},
-# "nvidia_smi": "...", "selftest": {...}, "bench": {...}, "torch": {...}} where a missing
+# "nvidia_smi": "...", "selftest": {...}, "train": {"cuda": [...], "cpu": [...]},
+# "bench": {...}, "torch": {...}} where a missing
 # part is null. The logs stay in the folder beside the report. Exit status: 0 when the
 # self-test ran and passed, 1 otherwise.
 #
@@ -113,15 +119,43 @@ else
 	record cuda_test missing 127 0
 fi
 
-# 4. samtrain's own benchmark.
+# 4. A short training run on the GPU, then on the CPU, on generated CIFAR-10 files.
+# gendata DIR N writes N records per file (label i mod 10, random pixels) of every file.
+gendata() {
+	local d=$1/cifar-10-batches-bin f i
+	mkdir -p "$d" || return 1
+	for f in data_batch_1 data_batch_2 data_batch_3 data_batch_4 data_batch_5 test_batch; do
+		for ((i = 0; i < $2; i++)); do
+			printf "\\$(printf %03o $((i % 10)))"
+			head -c 3072 /dev/urandom
+		done >"$d/$f.bin" || return 1
+	done
+}
+TRAIN_CUDA=null
+TRAIN_CPU=null
+if [ -x "$SAMTRAIN" ] && gendata "$LOGS/data" 64; then
+	TRAIN_ARGS=(--data-dir "$LOGS/data" --model preact-resnet18 --width 16 --batch-size 32 --m 16
+		--epochs 2 --seed 1)
+	rm -rf "$LOGS/train_cuda" "$LOGS/train_cpu"
+	step train_cuda 45 "$SAMTRAIN" --device cuda --out "$LOGS/train_cuda" "${TRAIN_ARGS[@]}"
+	step train_cpu 45 "$SAMTRAIN" --device cpu --out "$LOGS/train_cpu" "${TRAIN_ARGS[@]}"
+	# jlines FILE prints FILE's JSON lines as a JSON array.
+	jlines() { if [ -s "$1" ]; then printf '['; paste -sd, "$1"; printf ']'; else echo null; fi; }
+	TRAIN_CUDA=$(jlines "$LOGS/train_cuda/metrics.jsonl")
+	TRAIN_CPU=$(jlines "$LOGS/train_cpu/metrics.jsonl")
+else
+	record train_cuda missing 127 0
+fi
+
+# 5. samtrain's own benchmark.
 if [ -x "$SAMTRAIN" ] && "$SAMTRAIN" help bench >/dev/null 2>&1; then
-	step bench 100 "$SAMTRAIN" bench --device cuda --model resnet18 --batch "$BATCH" \
-		--optimizers erm,sam,msam --m "$M" --steps 20 --warmup 5 --json "$LOGS/bench.json"
+	step bench 100 "$SAMTRAIN" bench --device cuda --model resnet18 --batch-size "$BATCH" \
+		--m "$BATCH,$M" --steps 10 --warmup 2 --json "$LOGS/bench.json"
 else
 	record bench missing 3 0 # no bench command in this binary yet
 fi
 
-# 5. PyTorch on the same card.
+# 6. PyTorch on the same card.
 if [ -n "$TORCH_SCRIPT" ] && "$PYTHON" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' >/dev/null 2>&1; then
 	step torch 100 "$PYTHON" "$TORCH_SCRIPT" --batch "$BATCH" --m "$M" --json "$LOGS/torch.json"
 else
@@ -135,6 +169,7 @@ fi
 	echo "\"steps\": {$STEPS},"
 	printf '"nvidia_smi": '; printf '%s' "$SMI" | jstr; echo ","
 	printf '"selftest": '; json "$LOGS/selftest.json"; echo ","
+	echo "\"train\": {\"cuda\": $TRAIN_CUDA, \"cpu\": $TRAIN_CPU},"
 	printf '"bench": '; json "$LOGS/bench.json"; echo ","
 	printf '"torch": '; json "$LOGS/torch.json"
 	echo "}"

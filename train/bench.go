@@ -84,16 +84,18 @@ type BenchResult struct {
 // model's weights and BatchNorm state, which Bench restores to their values at
 // the call before it returns.
 //
+// On a device backend the optimizer steps a host copy of the weights, which
+// every pass uploads and whose gradient it downloads (see Objective): the
+// times include those copies.
+//
 // ERM is optim.SAM with ρ = 0, i.e. one pass of the base optimizer: the same
 // code path as a training run with --rho 0.
 func Bench[T graph.Float](ctx context.Context, model *graph.Model[T], cfg BenchConfig, methods []Method) ([]BenchResult, error) {
 	if cfg.Batch <= 0 || cfg.Steps <= 0 || cfg.Warmup < 0 {
 		return nil, fmt.Errorf("train: bench: batch %d, steps %d, warmup %d: want batch and steps > 0, warmup ≥ 0", cfg.Batch, cfg.Steps, cfg.Warmup)
 	}
-	w := model.Weights()
-	if w == nil {
-		return nil, fmt.Errorf("train: bench: the model's weights are not in host memory")
-	}
+	hw := newHostWeights(model)
+	w := hw.w
 	for _, m := range methods {
 		if m.Rho < 0 || m.M < 0 || (m.M > 0 && cfg.Batch%m.M != 0) {
 			return nil, fmt.Errorf("train: bench: method %s: ρ %v, m %d: want ρ ≥ 0 and m dividing the batch of %d", m.Name, m.Rho, m.M, cfg.Batch)
@@ -114,6 +116,7 @@ func Bench[T graph.Float](ctx context.Context, model *graph.Model[T], cfg BenchC
 	s0 := model.Params().SaveState()
 	restore := func() error {
 		copy(w, w0)
+		hw.push()
 		return model.Params().RestoreState(s0)
 	}
 

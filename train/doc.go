@@ -21,6 +21,17 @@
 // sums of the epoch, so a resumed run ends with the same bytes as an
 // uninterrupted one on the same backend and thread count.
 //
+// # Devices
+//
+// A Run trains on any graph.Backend[float32]. On a host backend (graph/cpu)
+// the optimizer steps the model's own weights. On a device backend
+// (cuda.Backend) it steps a host copy: every pass uploads the weights and
+// downloads the gradient (Objective, graph.Model.GradAt), the weights are
+// uploaded before evaluations and checkpoints, and BatchNorm statistics stay
+// on the device until a checkpoint reads them. A backend with an Err() error
+// method (one that records failed device calls) is checked after every pass
+// and evaluation batch, and before a checkpoint is written.
+//
 // # Errors
 //
 // Everything that can fail returns an error wrapped with "train: " context;

@@ -18,7 +18,8 @@ type Score struct {
 
 // Evaluate returns the loss and error of m on s (against s.Labels), with
 // BatchNorm in eval mode (running statistics), in batches of batch images,
-// normalised by norm if not nil. The loss is computed in float64 from the
+// normalised by norm if not nil, on m's backend (host or device: only the
+// images go up and the logits come down). The loss is computed in float64 from the
 // float32 logits: log Σ_k exp z_k − z_label, with the maximum subtracted.
 func Evaluate(ctx context.Context, m *graph.Model[float32], s *cifar.Split, norm *cifar.Norm, batch int) (Score, error) {
 	if s == nil || s.Len() == 0 {
@@ -43,6 +44,9 @@ func Evaluate(ctx context.Context, m *graph.Model[float32], s *cifar.Split, norm
 		n := b.Len()
 		if err := m.Eval(b.Images, n, logits[:n*k]); err != nil {
 			return Score{}, fmt.Errorf("train: evaluate: %w", err)
+		}
+		if err := deviceErr(m); err != nil {
+			return Score{}, err
 		}
 		for i := range n {
 			li, w := crossEntropy(logits[i*k:(i+1)*k], b.Labels[i])

@@ -8,9 +8,16 @@ import (
 )
 
 // Objective adapts a model and the current batch to optim.GradFunc: a pass
-// over examples [Lo, Hi) runs Model.Grad on that slice of X and Labels with
-// the pass's BatchNorm mode. The optimizer must step Model.Weights() itself,
-// so that the model sees every perturbation.
+// over examples [Lo, Hi) runs Model.GradAt at the pass's weights on that
+// slice of X and Labels with the pass's BatchNorm mode. The weights the
+// optimizer steps may be the model's own (Model.Weights, on a host backend:
+// nothing is copied) or any host slice of NumWeights elements (a copy, as on
+// a device backend: uploaded before each pass, the gradient downloaded
+// after it). In the second case the model holds the weights of the last
+// pass, not the optimizer's final ones: upload those before evaluating.
+//
+// On a backend that records failures instead of returning them (one with an
+// Err() error method, as cuda.Backend), every pass checks it.
 //
 // Set X and Labels before each optimizer step; the Objective allocates
 // nothing per step.
@@ -31,19 +38,16 @@ type Objective[T graph.Float] struct {
 // Grad is an optim.GradFunc.
 func (o *Objective[T]) Grad(p optim.Pass, w, grad []T) (float64, error) {
 	m := o.Model
-	if len(w) == 0 || &w[0] != &m.Weights()[0] {
-		return 0, fmt.Errorf("train: optimizer weights are not the model's")
-	}
 	if p.Lo < 0 || p.Hi > len(o.Labels) || p.Lo >= p.Hi {
 		return 0, fmt.Errorf("train: pass range [%d, %d) outside batch of %d", p.Lo, p.Hi, len(o.Labels))
 	}
 	per := m.Input()[0] * m.Input()[1] * m.Input()[2]
-	loss, err := m.Grad(o.X[p.Lo*per:p.Hi*per], o.Labels[p.Lo:p.Hi], graph.BNMode(p.BN))
+	loss, err := m.GradAt(w, grad, o.X[p.Lo*per:p.Hi*per], o.Labels[p.Lo:p.Hi], graph.BNMode(p.BN))
 	if err != nil {
 		return 0, err
 	}
-	if g := m.Gradient(); &grad[0] != &g[0] {
-		copy(grad, g)
+	if err := deviceErr(m); err != nil {
+		return 0, err
 	}
 	if o.Clean != nil && p.Kind == optim.Clean {
 		n := (p.Hi - p.Lo) * m.Classes()
@@ -52,6 +56,9 @@ func (o *Objective[T]) Grad(p optim.Pass, w, grad []T) (float64, error) {
 		}
 		o.logits = o.logits[:n]
 		if err := m.Logits(o.logits); err != nil {
+			return 0, err
+		}
+		if err := deviceErr(m); err != nil {
 			return 0, err
 		}
 		o.Clean(p.Lo, p.Hi, o.logits)

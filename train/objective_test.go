@@ -85,13 +85,13 @@ func TestObjectiveErrors(t *testing.T) {
 	x, y := randomBatch(4, 1)
 	o := &Objective[float64]{Model: m, X: x, Labels: y}
 	grad := make([]float64, len(m.Weights()))
-	other := make([]float64, len(m.Weights()))
+	short := make([]float64, len(m.Weights())-1)
 	for _, tc := range []struct {
 		name string
 		p    optim.Pass
 		w    []float64
 	}{
-		{"foreign weights", optim.Pass{Lo: 0, Hi: 4}, other},
+		{"short weights", optim.Pass{Lo: 0, Hi: 4}, short},
 		{"empty range", optim.Pass{Lo: 2, Hi: 2}, m.Weights()},
 		{"past the batch", optim.Pass{Lo: 2, Hi: 5}, m.Weights()},
 		{"negative start", optim.Pass{Lo: -1, Hi: 2}, m.Weights()},
@@ -99,5 +99,36 @@ func TestObjectiveErrors(t *testing.T) {
 		if _, err := o.Grad(tc.p, tc.w, grad); err == nil {
 			t.Errorf("%s: no error", tc.name)
 		}
+	}
+}
+
+// TestObjectiveHostCopy checks the path of a device backend on the CPU: an
+// optimizer stepping a copy of the weights (not Model.Weights) gets exactly
+// the loss and gradient at those weights, which a pass uploads into the
+// model, whether they are the model's current weights or not.
+func TestObjectiveHostCopy(t *testing.T) {
+	const n = 4
+	x, y := randomBatch(n, 5)
+	ref, got := tinyModel(t, 3), tinyModel(t, 3)
+	w := slices.Clone(got.Weights())
+	for i := range w {
+		w[i] *= 1.5 // other weights than the model's, as after an optimizer step
+	}
+	copy(ref.Weights(), w)
+	wantLoss, err := ref.Grad(x, y, graph.BNFrozen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &Objective[float64]{Model: got, X: x, Labels: y}
+	grad := make([]float64, len(w))
+	loss, err := o.Grad(optim.Pass{Kind: optim.Clean, Lo: 0, Hi: n, BN: optim.BNFrozen}, w, grad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if loss != wantLoss || !slices.Equal(grad, ref.Gradient()) {
+		t.Errorf("loss %v, want %v; gradient equal: %v", loss, wantLoss, slices.Equal(grad, ref.Gradient()))
+	}
+	if !slices.Equal(got.Weights(), w) {
+		t.Errorf("the pass did not upload the weights into the model")
 	}
 }

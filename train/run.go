@@ -37,10 +37,14 @@ var (
 
 // Run is one training run. Fill in the fields and call Train.
 type Run struct {
-	Spec    Spec
-	Data    *Data
-	Backend graph.Backend[float32] // a host backend (graph/cpu)
-	Out     string                 // output folder; created if missing
+	Spec Spec
+	Data *Data
+	// Backend runs the model: graph/cpu, or a device backend (cuda.Backend)
+	// on which the optimizer steps a host copy of the weights (see
+	// Objective) and a failed device call (an Err() error method) stops
+	// the run with that error.
+	Backend graph.Backend[float32]
+	Out     string // output folder; created if missing
 
 	// Resume continues the run whose checkpoint is in Out; its Spec must
 	// equal Spec (FinetuneFrom aside, which only sets the start). Without
@@ -167,8 +171,14 @@ func (r *Run) Train(ctx context.Context) (*Result, error) {
 		r.logf("starting from the weights of %s", s.FinetuneFrom)
 	}
 
+	hw := newHostWeights(model)
+	w := hw.w
 	save := func(e, p int, a Accum) error {
+		hw.push()
 		c := &Checkpoint{Spec: *s, Model: model.Params().Tensors(), SGD: sgd.State(), Epoch: e, Pos: p, Acc: a}
+		if err := deviceErr(model); err != nil {
+			return err // the weights read back are not to be trusted
+		}
 		st, err := opt.State()
 		if err != nil {
 			return fmt.Errorf("train: checkpoint: %w", err)
@@ -183,7 +193,6 @@ func (r *Run) Train(ctx context.Context) (*Result, error) {
 		return fmt.Errorf("train: stopped in epoch %d after %d of %d steps; checkpoint saved to %s: %w", e+1, p, nb, ckptPath, ErrInterrupted)
 	}
 
-	w := model.Weights()
 	k := model.Classes()
 	var cur *cifar.Batch
 	obj := &Objective[float32]{Model: model}
@@ -238,6 +247,7 @@ func (r *Run) Train(ctx context.Context) (*Result, error) {
 			acc.WallSecs = wall0 + time.Since(start).Seconds()
 			return res, interrupted(epoch, nb, acc)
 		}
+		hw.push()
 		m, err := r.evaluate(ctx, model, epoch, nb, sched, total, evalBatch, &acc)
 		if err != nil {
 			if ctx.Err() != nil {

@@ -13,7 +13,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/samtrain/samtrain/graph/cpu"
 	"github.com/samtrain/samtrain/internal/atomicfile"
 	"github.com/samtrain/samtrain/nets/resnet"
 	"github.com/samtrain/samtrain/train"
@@ -24,7 +23,7 @@ import (
 func benchCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "bench",
-		Usage: "measure images/s of ERM, n-SAM and m-SAM training steps (random data, float32, CPU)",
+		Usage: "measure images/s of ERM, n-SAM and m-SAM training steps (random data, float32, CPU or GPU)",
 		Description: `Times optimizer steps (SGD with momentum; SAM around it) of the chosen network on one
 random batch, for ERM (--rho 0 in training), n-SAM (m = batch size) and m-SAM for each --m,
 and prints images/s and each method's time per step relative to ERM (a SAM step is two
@@ -32,7 +31,9 @@ forward-backward passes: the ideal ratio is 2), in wall time and in process CPU 
 (the better measure on a machine shared with other work). Each method makes --warmup
 untimed steps (plus one that builds the graphs); then --steps rounds each time one step of
 every method in turn, so that a change of load slows all methods alike.
-Use a narrow --width for a quick run; --json writes the table with every step's time.`,
+Use a narrow --width for a quick run; --json writes the table with every step's time.
+--device cuda times the steps on an NVIDIA GPU: the optimizer still runs on the host, so
+every pass copies the weights up and the gradient down (see the README, NVIDIA GPUs).`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "model", Value: "preact-resnet18", Usage: "network: " + strings.Join(models, ", ")},
 			&cli.IntFlag{Name: "width", Value: 64, Usage: "channels of the first ResNet stage (64 in the paper), > 0"},
@@ -41,6 +42,7 @@ Use a narrow --width for a quick run; --json writes the table with every step's 
 			&cli.Float64Flag{Name: "rho", Value: 0.05, Usage: "SAM radius, > 0"},
 			&cli.IntFlag{Name: "steps", Value: 5, Usage: "timed steps per method, > 0"},
 			&cli.IntFlag{Name: "warmup", Value: 1, Usage: "untimed steps per method before timing, >= 0 (one more always builds the graphs)"},
+			&cli.StringFlag{Name: "device", Value: "cpu", Usage: "where to compute: " + strings.Join(devices, ", ")},
 			&cli.IntFlag{Name: "threads", Value: defaultThreads(), Usage: "goroutines per kernel of the CPU backend, > 0"},
 			&cli.Uint64Flag{Name: "seed", Value: 0, Usage: "seed of the weights, inputs and labels"},
 			&cli.StringFlag{Name: "json", Usage: "also write the results to `FILE` as JSON"},
@@ -55,6 +57,8 @@ type benchReport struct {
 	Date       string              `json:"date"`
 	Go         string              `json:"go"`
 	GOMAXPROCS int                 `json:"gomaxprocs"`
+	Device     string              `json:"device"` // cpu or cuda
+	DeviceInfo string              `json:"device_info"`
 	Model      string              `json:"model"`
 	Width      int                 `json:"width"`
 	Batch      int                 `json:"batch"`
@@ -113,7 +117,15 @@ func benchAction(c *cli.Context) error {
 		}
 	}
 
-	model, err := resnet.New[float32](&cpu.Backend[float32]{Par: threads}, resnet.Config{Arch: arch, Width: width}, c.Uint64("seed"))
+	if err := oneOf("device", c.String("device"), devices); err != nil {
+		return err
+	}
+	dev, err := openDevice(c.App.Writer, c.String("device"), threads)
+	if err != nil {
+		return err
+	}
+	defer dev.Close()
+	model, err := resnet.New[float32](dev.Backend, resnet.Config{Arch: arch, Width: width}, c.Uint64("seed"))
 	if err != nil {
 		return err
 	}
@@ -124,7 +136,7 @@ func benchAction(c *cli.Context) error {
 	}
 	rep := benchReport{
 		Date: time.Now().UTC().Format(time.RFC3339), Go: runtime.Version(), GOMAXPROCS: runtime.GOMAXPROCS(0),
-		Model: name, Width: width, Batch: batch, Threads: threads, Steps: steps, Warmup: warmup,
+		Device: dev.Name, DeviceInfo: dev.Desc, Model: name, Width: width, Batch: batch, Threads: threads, Steps: steps, Warmup: warmup,
 	}
 	for _, r := range res {
 		rep.Results = append(rep.Results, benchReportResult{
@@ -151,8 +163,8 @@ func benchAction(c *cli.Context) error {
 
 // writeBenchTable prints the report as an aligned table.
 func writeBenchTable(w io.Writer, rep benchReport) error {
-	fmt.Fprintf(w, "%s width %d, batch %d, float32, %d threads (GOMAXPROCS %d), %d timed steps after %d+1 warm-up, %s\n",
-		rep.Model, rep.Width, rep.Batch, rep.Threads, rep.GOMAXPROCS, rep.Steps, rep.Warmup, rep.Date)
+	fmt.Fprintf(w, "%s width %d, batch %d, float32, on %s (GOMAXPROCS %d), %d timed steps after %d+1 warm-up, %s\n",
+		rep.Model, rep.Width, rep.Batch, rep.DeviceInfo, rep.GOMAXPROCS, rep.Steps, rep.Warmup, rep.Date)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "method\tm\tpasses\ts/step\timages/s\tmedian images/s\ttime/ERM\tmedian time/ERM\tcpu-s/step\tcpu/ERM\t")
 	for _, r := range rep.Results {

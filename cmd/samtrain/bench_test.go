@@ -77,6 +77,7 @@ func TestBenchCommandUsage(t *testing.T) {
 		{"--steps", "0"},
 		{"--warmup", "-1"},
 		{"--threads", "0"},
+		{"--device", "tpu"},
 		{"--model", "vgg"},
 		{"extra"},
 	} {

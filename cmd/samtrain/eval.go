@@ -3,11 +3,11 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/samtrain/samtrain/datasets/cifar"
-	"github.com/samtrain/samtrain/graph/cpu"
 	"github.com/samtrain/samtrain/train"
 )
 
@@ -23,6 +23,7 @@ func evalCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "data-dir", Value: defaultDataDir, Usage: "`DIR` holding the data set"},
 			&cli.IntFlag{Name: "batch", Value: 500, Usage: "images per pass"},
+			&cli.StringFlag{Name: "device", Value: "auto", Usage: "where to compute: " + strings.Join(devices, ", ")},
 			&cli.IntFlag{Name: "threads", Value: defaultThreads(), Usage: "goroutines per kernel of the CPU backend"},
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON object instead of lines"},
 		},
@@ -41,6 +42,9 @@ func evalAction(c *cli.Context) error {
 	if c.Int("batch") <= 0 || c.Int("threads") <= 0 {
 		return usagef("--batch and --threads: want positive numbers")
 	}
+	if err := oneOf("device", c.String("device"), devices); err != nil {
+		return err
+	}
 	ck, err := train.LoadCheckpoint(c.Args().First())
 	if err != nil {
 		return err
@@ -49,7 +53,13 @@ func evalAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	m, err := ck.NewModel(&cpu.Backend[float32]{Par: c.Int("threads")})
+	// Notes about the device go to stderr: with --json, stdout is one object.
+	dev, err := openDevice(c.App.ErrWriter, c.String("device"), c.Int("threads"))
+	if err != nil {
+		return err
+	}
+	defer dev.Close()
+	m, err := ck.NewModel(dev.Backend)
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/samtrain/samtrain/cuda"
 	"github.com/samtrain/samtrain/datasets/cifar"
 	"github.com/samtrain/samtrain/safetensors"
 	"github.com/samtrain/samtrain/train"
@@ -159,7 +160,7 @@ func TestTrainWorkflow(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("train: exit %d, stderr %q", code, stderr)
 	}
-	for _, want := range []string{"device: cpu (auto: the CUDA backend is not available yet)", "90 training images", "10 validation, 20 test", "epoch   2", "clean labels", "val loss", "done: 2 epochs"} {
+	for _, want := range []string{"device: ", "90 training images", "10 validation, 20 test", "epoch   2", "clean labels", "val loss", "done: 2 epochs"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("train stdout lacks %q:\n%s", want, stdout)
 		}
@@ -180,7 +181,7 @@ func TestTrainWorkflow(t *testing.T) {
 	if err != nil || json.Unmarshal(b, &cfg) != nil {
 		t.Fatalf("config.json: %v %s", err, b)
 	}
-	if cfg.Spec.Epochs != 2 || cfg.Spec.LabelNoise != 0.5 || cfg.Info["device"] != "cpu" || len(cfg.Sum) != 64 || cfg.Info["version"] == nil {
+	if cfg.Spec.Epochs != 2 || cfg.Spec.LabelNoise != 0.5 || (cfg.Info["device"] != "cpu" && cfg.Info["device"] != "cuda") || len(cfg.Sum) != 64 || cfg.Info["version"] == nil {
 		t.Errorf("config.json: %+v", cfg)
 	}
 	if _, err := os.Stat(filepath.Join(out, train.LabelsFile)); err != nil {
@@ -277,12 +278,31 @@ func TestTrainWorkflow(t *testing.T) {
 	}
 }
 
-// TestDevice checks --device: cuda is refused before any work.
+// TestDevice checks --device where no CUDA library loads (the test skips
+// on a machine where CUDA works): cuda is refused before any work, with the
+// reason; auto takes the CPU and says why in one line; cpu says nothing.
 func TestDevice(t *testing.T) {
+	if d, err := cuda.Open(cuda.Config{Dirs: cuda.SearchDirs("/", os.Getenv)}); err == nil {
+		d.Close()
+		t.Skip("CUDA works on this machine")
+	}
 	dir := writeData(t, cifar10Files(1))
 	code, stdout, stderr := samtrain("--data-dir", dir, "--device", "cuda", "--out", t.TempDir())
-	if code != exitError || !strings.Contains(stderr, "CUDA backend not available yet") || stdout != "" {
+	if code != exitError || !strings.Contains(stderr, "--device cuda: cuda: ") || stdout != "" {
 		t.Errorf("cuda: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	for _, tc := range []struct{ mode, note string }{
+		{"auto", "device: cpu, because CUDA is unavailable: cuda: "},
+		{"cpu", ""},
+	} {
+		var buf bytes.Buffer
+		d, err := openDevice(&buf, tc.mode, 1)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.mode, err)
+		}
+		if d.Name != "cpu" || !strings.HasPrefix(buf.String(), tc.note) || strings.Count(buf.String(), "\n") != min(len(tc.note), 1) {
+			t.Errorf("%s: device %s, note %q, want cpu and one line %q...", tc.mode, d.Name, buf.String(), tc.note)
+		}
 	}
 }
 

@@ -12,7 +12,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/samtrain/samtrain/datasets/cifar"
-	"github.com/samtrain/samtrain/graph/cpu"
 	"github.com/samtrain/samtrain/train"
 )
 
@@ -23,10 +22,11 @@ func trainAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	dev, err := pickDevice(c, cfg.Device)
+	dev, err := openDevice(c.App.Writer, cfg.Device, cfg.Threads)
 	if err != nil {
 		return err
 	}
+	defer dev.Close()
 	data, err := openData(cfg.DataDir, cfg.Dataset)
 	if err != nil {
 		return err
@@ -45,24 +45,25 @@ func trainAction(c *cli.Context) error {
 	fmt.Fprintf(c.App.Writer, "run: %v\n", cfg)
 	fmt.Fprintf(c.App.Writer, "data: %s: %d training images (%d with noisy labels), %d validation, %d test; sha256 %s\n",
 		data.Source, view.Train.Len(), view.Train.Noisy(), nval, view.Test.Len(), view.SHA256)
-	if cfg.Resume {
+	if cfg.Resume && dev.Name == "cpu" {
 		warnThreads(c, cfg.Out, cfg.Threads)
 	}
 	r := &train.Run{
 		Spec:      cfg.Spec,
 		Data:      view,
-		Backend:   &cpu.Backend[float32]{Par: cfg.Threads},
+		Backend:   dev.Backend,
 		Out:       cfg.Out,
 		Resume:    cfg.Resume,
 		EvalBatch: cfg.EvalBatch,
 		Info: map[string]any{
-			"args":      c.Args().Slice(),
-			"flags":     setFlags(c),
-			"version":   version(),
-			"device":    dev,
-			"threads":   cfg.Threads,
-			"data_dir":  cfg.DataDir,
-			"data_from": data.Source,
+			"args":        c.Args().Slice(),
+			"flags":       setFlags(c),
+			"version":     version(),
+			"device":      dev.Name,
+			"device_info": dev.Desc,
+			"threads":     cfg.Threads,
+			"data_dir":    cfg.DataDir,
+			"data_from":   data.Source,
 		},
 		Log:      c.App.Writer,
 		Progress: c.App.ErrWriter,
@@ -82,18 +83,6 @@ func trainAction(c *cli.Context) error {
 		fmt.Fprintf(c.App.Writer, "done: nothing left to train in %s\n", cfg.Out)
 	}
 	return nil
-}
-
-// pickDevice resolves --device: the CUDA backend is not there yet, so cuda
-// is an error and auto means the CPU (said on one line).
-func pickDevice(c *cli.Context, dev string) (string, error) {
-	switch dev {
-	case "cuda":
-		return "", errors.New("--device cuda: CUDA backend not available yet; use --device cpu")
-	case "auto":
-		fmt.Fprintln(c.App.Writer, "device: cpu (auto: the CUDA backend is not available yet)")
-	}
-	return "cpu", nil
 }
 
 // setFlags returns the flags given on the command line with their values.
