@@ -37,9 +37,7 @@ Files (about 1.4 MB in all):
   sam_resnet_m<m>_<policy>.safetensors    state_dict after the steps (parameters and buffers)
 """
 import importlib.util
-import json
 import os
-import struct
 import sys
 
 import torch
@@ -127,8 +125,8 @@ def main():
 
     meta = {"batch": B, "steps": STEPS, "width": WIDTH, "size": SIZE, "lr": LR,
             "momentum": MOMENTUM, "weight_decay": WD, "rho": RHO}
-    write(os.path.join(HERE, "sam_resnet_weights.safetensors"), before)
-    write(os.path.join(HERE, "sam_resnet_batch.safetensors"), {"input": x, "labels": y}, meta)
+    ref.write_safetensors(os.path.join(HERE, "sam_resnet_weights.safetensors"), before)
+    ref.write_safetensors(os.path.join(HERE, "sam_resnet_batch.safetensors"), {"input": x, "labels": y}, meta)
     for m in MS:
         for policy in POLICIES:
             net = ref.Net(True, [2, 2, 2, 2], WIDTH, 10, "bn")
@@ -140,35 +138,9 @@ def main():
             after = {}
             for k, v in net.state_dict().items():
                 after[k] = v.float() if v.is_floating_point() else v
-            write(os.path.join(HERE, "sam_resnet_m%d_%s.safetensors" % (m, policy)), after)
+            ref.write_safetensors(os.path.join(HERE, "sam_resnet_m%d_%s.safetensors" % (m, policy)), after)
             d = max((after[k] - before[k].float()).abs().max().item() for k, _ in net.named_parameters())
             print("m=%d %-5s max |w_after - w_before| = %.4g" % (m, policy, d))
-
-
-def write(path, tensors, meta=None):
-    """Writes tensors (F32 or I64) as safetensors, with string metadata."""
-    codes = {torch.float32: "F32", torch.int64: "I64"}
-    header, blobs, off = {}, [], 0
-    if meta:
-        header["__metadata__"] = {k: repr(v) for k, v in meta.items()}
-    for name in sorted(tensors):
-        t = tensors[name].detach().contiguous().cpu()
-        data = t.numpy().tobytes() if t.dim() > 0 else t.reshape(1).numpy().tobytes()
-        header[name] = {"dtype": codes[t.dtype], "shape": list(t.shape),
-                        "data_offsets": [off, off + len(data)]}
-        blobs.append(data)
-        off += len(data)
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 if __name__ == "__main__":

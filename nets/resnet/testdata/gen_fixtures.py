@@ -100,10 +100,13 @@ class Net(nn.Module):
         return self.linear(out)
 
 
-def write_safetensors(path, tensors):
-    """Writes tensors (name -> torch.Tensor) in safetensors format, atomically."""
+def write_safetensors(path, tensors, meta=None):
+    """Writes tensors (name -> torch.Tensor, F32 or I64) in safetensors format, atomically,
+    with meta (name -> value, stored as repr strings) as the header's __metadata__."""
     codes = {torch.float32: ("F32", "<f4"), torch.int64: ("I64", "<i8")}
     header, blobs, off = {}, [], 0
+    if meta:
+        header["__metadata__"] = {k: repr(v) for k, v in meta.items()}
     for name in sorted(tensors):
         t = tensors[name].detach().contiguous().cpu()
         dtype, _ = codes[t.dtype]
