@@ -3,31 +3,16 @@ package cuda
 import (
 	"context"
 	"math"
-	"math/rand/v2"
 	"path/filepath"
 	"testing"
 
-	"github.com/samtrain/samtrain/datasets/cifar"
+	"github.com/samtrain/samtrain/datasets/cifar/cifartest"
 	"github.com/samtrain/samtrain/graph"
 	"github.com/samtrain/samtrain/graph/cpu"
 	"github.com/samtrain/samtrain/nets/resnet"
 	"github.com/samtrain/samtrain/safetensors"
 	"github.com/samtrain/samtrain/train"
 )
-
-// cifarRecords returns n CIFAR-10 records (label byte, 3,072 pixel bytes) with random
-// pixels and labels drawn from seed.
-func cifarRecords(n int, seed uint64) []byte {
-	r := rand.New(rand.NewPCG(seed, 2))
-	b := make([]byte, 0, n*cifar.CIFAR10.RecordSize())
-	for range n {
-		b = append(b, byte(r.IntN(10)))
-		for range cifar.ImageBytes {
-			b = append(b, byte(r.IntN(256)))
-		}
-	}
-	return b
-}
 
 // TestTrainMatchesCPU trains the same tiny run with train.Run on the device and on the CPU
 // backend, both in float32, and compares them: one epoch of two steps (16 generated 32×32
@@ -48,15 +33,7 @@ func cifarRecords(n int, seed uint64) []byte {
 // micro-batches of 4 and whose four passes each see the error of the ascent step before
 // them); it is checked at 1e-3.
 func TestTrainMatchesCPU(t *testing.T) {
-	tr, err := cifar.Decode(cifar.CIFAR10, cifarRecords(16, 1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	te, err := cifar.Decode(cifar.CIFAR10, cifarRecords(8, 2))
-	if err != nil {
-		t.Fatal(err)
-	}
-	data := &cifar.Data{Kind: cifar.CIFAR10, Train: tr, Test: te}
+	data := cifartest.Data(16, 8)
 	forDevices(t, func(t *testing.T, d *Device) {
 		for _, tc := range []struct {
 			name string

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/samtrain/samtrain/datasets/cifar"
+	"github.com/samtrain/samtrain/datasets/cifar/cifartest"
 	"github.com/samtrain/samtrain/graph/cpu"
 	"github.com/samtrain/samtrain/nets/resnet"
 )
@@ -17,7 +18,7 @@ import (
 // split is the mean over the split.
 func TestRecomputeBN(t *testing.T) {
 	const n, c, k = 16, 3, 2 // images, input channels, conv1 channels (width 2)
-	s, err := cifar.Decode(cifar.CIFAR10, records(n, 5))
+	s, err := cifar.Decode(cifar.CIFAR10, cifartest.Records(n, 5))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +77,7 @@ func TestRecomputeBN(t *testing.T) {
 // TestInterpolationEnds checks that t = 0 and t = 1 give the two models'
 // weights exactly and that the points are scored on every image.
 func TestInterpolationEnds(t *testing.T) {
-	d := tinyData(t, 16, 6)
+	d := cifartest.Data(16, 6)
 	be := &cpu.Backend[float32]{Par: 1}
 	var ws [2][]float32
 	for i := range ws {

@@ -11,12 +11,13 @@ import (
 	"testing"
 
 	"github.com/samtrain/samtrain/datasets/cifar"
+	"github.com/samtrain/samtrain/datasets/cifar/cifartest"
 	"github.com/samtrain/samtrain/graph/cpu"
 )
 
 func newRun(t *testing.T, s Spec, out string) *Run {
 	t.Helper()
-	d, err := NewData(tinyData(t, 36, 12), &s)
+	d, err := NewData(cifartest.Data(36, 12), &s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +189,7 @@ func TestUnwritableOutput(t *testing.T) {
 // epoch: the same run, another network and 100 classes.
 func TestResNet34CIFAR100(t *testing.T) {
 	rec := func(n int, seed byte) []byte {
-		b := records(n, uint64(seed))
+		b := cifartest.Records(n, uint64(seed))
 		out := make([]byte, 0, n*cifar.CIFAR100.RecordSize())
 		for i := range n {
 			r := b[i*cifar.CIFAR10.RecordSize() : (i+1)*cifar.CIFAR10.RecordSize()]
