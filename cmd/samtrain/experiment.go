@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -90,15 +91,7 @@ func dlnCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			if dir := c.String("out"); dir != "" {
-				if err := os.MkdirAll(dir, 0o755); err != nil {
-					return err
-				}
-				if err := rep.WriteFiles(dir); err != nil {
-					return err
-				}
-			}
-			return rep.WriteMarkdown(c.App.Writer)
+			return writeReport(c, rep)
 		},
 	}
 }
@@ -196,15 +189,28 @@ func relu1dCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			if dir := c.String("out"); dir != "" {
-				if err := os.MkdirAll(dir, 0o755); err != nil {
-					return err
-				}
-				if err := rep.WriteFiles(dir); err != nil {
-					return err
-				}
-			}
-			return rep.WriteMarkdown(c.App.Writer)
+			return writeReport(c, rep)
 		},
 	}
+}
+
+// report is what both experiments produce: tables for stdout and files
+// (CSV, PNG) for --out.
+type report interface {
+	WriteFiles(dir string) error
+	WriteMarkdown(w io.Writer) error
+}
+
+// writeReport writes rep's files into --out, if given, and its tables to
+// stdout.
+func writeReport(c *cli.Context, rep report) error {
+	if dir := c.String("out"); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		if err := rep.WriteFiles(dir); err != nil {
+			return err
+		}
+	}
+	return rep.WriteMarkdown(c.App.Writer)
 }
