@@ -47,8 +47,8 @@ func BenchmarkSAMStep(b *testing.B) {
 					labels[i] = rng.IntN(10)
 				}
 				obj := &train.Objective[float32]{Model: model, X: x, Labels: labels}
-				opt := &optim.SAM[float32]{
-					Base: &optim.SGD[float32]{LR: 0.01, Momentum: 0.9, WeightDecay: 5e-4},
+				opt := &optim.SAM[[]float32]{
+					Base: &optim.SGD[[]float32]{LR: 0.01, Momentum: 0.9, WeightDecay: 5e-4},
 					Rho:  m.Rho, M: m.M,
 				}
 				w := model.Weights()

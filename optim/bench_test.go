@@ -26,20 +26,20 @@ func BenchmarkStep11M(b *testing.B) {
 	})
 	for _, bc := range []struct {
 		name string
-		sam  SAM[float32]
+		sam  SAM[[]float32]
 	}{
-		{"ERM", SAM[float32]{}},
-		{"nSAM", SAM[float32]{Rho: 0.05}},
-		{"mSAM-M=64", SAM[float32]{Rho: 0.05, M: 64}},
-		{"mSAM-M=32", SAM[float32]{Rho: 0.05, M: 32}},
-		{"mSAM-M=8", SAM[float32]{Rho: 0.05, M: 8}},
-		{"ASAM", SAM[float32]{Rho: 0.5, Adaptive: true, Eta: 0.01}},
-		{"2-step", SAM[float32]{Rho: 0.05, AscentSteps: 2}},
-		{"random", SAM[float32]{Rho: 0.05, Random: true}},
+		{"ERM", SAM[[]float32]{}},
+		{"nSAM", SAM[[]float32]{Rho: 0.05}},
+		{"mSAM-M=64", SAM[[]float32]{Rho: 0.05, M: 64}},
+		{"mSAM-M=32", SAM[[]float32]{Rho: 0.05, M: 32}},
+		{"mSAM-M=8", SAM[[]float32]{Rho: 0.05, M: 8}},
+		{"ASAM", SAM[[]float32]{Rho: 0.5, Adaptive: true, Eta: 0.01}},
+		{"2-step", SAM[[]float32]{Rho: 0.05, AscentSteps: 2}},
+		{"random", SAM[[]float32]{Rho: 0.05, Random: true}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			s := bc.sam
-			s.Base = &SGD[float32]{LR: 0.1, Momentum: 0.9, WeightDecay: 5e-4}
+			s.Base = &SGD[[]float32]{LR: 0.1, Momentum: 0.9, WeightDecay: 5e-4}
 			w := make([]float32, resnet18Params)
 			for i := range w {
 				w[i] = float32(i%1000) * 1e-3
@@ -60,7 +60,7 @@ func BenchmarkStep11M(b *testing.B) {
 
 // dlnGrad returns the GradFunc of a diagonal linear network β = u ⊙ v on least squares,
 // ℓ_i = ½(⟨u ⊙ v, x_i⟩ − y_i)², with w = (u, v) of length 2d, x row-major n×d.
-func dlnGrad(x, y []float64, d int) GradFunc[float64] {
+func dlnGrad(x, y []float64, d int) GradFunc[[]float64] {
 	return func(p Pass, w, g []float64) (float64, error) {
 		u, v := w[:d], w[d:2*d]
 		gu, gv := g[:d], g[d:2*d]
@@ -105,14 +105,14 @@ func BenchmarkDLN1SAM(b *testing.B) {
 	f := dlnGrad(x, y, d)
 	for _, bc := range []struct {
 		name string
-		sam  SAM[float64]
+		sam  SAM[[]float64]
 	}{
-		{"1-SAM", SAM[float64]{Rho: 0.05, M: 1, Unnormalized: true}},
-		{"ERM", SAM[float64]{M: 1}},
+		{"1-SAM", SAM[[]float64]{Rho: 0.05, M: 1, Unnormalized: true}},
+		{"ERM", SAM[[]float64]{M: 1}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			s := bc.sam
-			s.Base = &SGD[float64]{LR: 0.01}
+			s.Base = &SGD[[]float64]{LR: 0.01}
 			for b.Loop() {
 				if _, err := s.Step(w, n, f); err != nil {
 					b.Fatal(err)

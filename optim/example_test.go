@@ -25,7 +25,7 @@ func ExampleSAM() {
 		return loss / n, nil
 	}
 	for _, m := range []int{0, 1} {
-		sam := &optim.SAM[float64]{Base: &optim.SGD[float64]{LR: 0.1}, Rho: 0.1, M: m}
+		sam := &optim.SAM[[]float64]{Base: &optim.SGD[[]float64]{LR: 0.1}, Rho: 0.1, M: m}
 		w := []float64{1}
 		st, err := sam.Step(w, len(x), grad)
 		if err != nil {
@@ -44,8 +44,8 @@ func ExampleSAM() {
 // four epochs (the paper's ERM→SAM switch), with ρ proportional to the learning rate.
 func ExampleSchedule() {
 	const epochs, perEpoch = 4, 2
-	sgd := &optim.SGD[float32]{LR: 0.1, Momentum: 0.9, WeightDecay: 5e-4}
-	sam := &optim.SAM[float32]{Base: sgd, Rho: 0.5, RhoByLR: true, FromEpoch: 2}
+	sgd := &optim.SGD[[]float32]{LR: 0.1, Momentum: 0.9, WeightDecay: 5e-4}
+	sam := &optim.SAM[[]float32]{Base: sgd, Rho: 0.5, RhoByLR: true, FromEpoch: 2}
 	sched := optim.Piecewise{Base: 0.1}
 	w := []float32{1, -1}
 	grad := func(p optim.Pass, w, g []float32) (float64, error) { // f(w) = ½‖w‖²

@@ -9,7 +9,7 @@ import (
 
 // quad returns the GradFunc of f(w) = ½wᵀAw (the same for every example), with A row-major n×n.
 // It counts its calls in *calls when calls is not nil.
-func quad[T Float](a []float64, calls *int) GradFunc[T] {
+func quad[T Float](a []float64, calls *int) GradFunc[[]T] {
 	return func(p Pass, w, g []T) (float64, error) {
 		if calls != nil {
 			*calls++
@@ -30,7 +30,7 @@ func quad[T Float](a []float64, calls *int) GradFunc[T] {
 
 // leastSquares returns the GradFunc of the mean of ℓ_i(w) = ½(x_iᵀw − y_i)² over [p.Lo, p.Hi),
 // x row-major with len(w) columns.
-func leastSquares[T Float](x, y []float64) GradFunc[T] {
+func leastSquares[T Float](x, y []float64) GradFunc[[]T] {
 	return func(p Pass, w, g []T) (float64, error) {
 		d := len(w)
 		for k := range g {

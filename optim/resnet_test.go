@@ -65,8 +65,8 @@ func TestSAMResNetTorch(t *testing.T) {
 		if err := model.Params().SetTensors(before); err != nil {
 			t.Fatal(err)
 		}
-		opt := &optim.SAM[float32]{
-			Base: &optim.SGD[float32]{LR: hp("lr"), Momentum: hp("momentum"), WeightDecay: hp("weight_decay")},
+		opt := &optim.SAM[[]float32]{
+			Base: &optim.SGD[[]float32]{LR: hp("lr"), Momentum: hp("momentum"), WeightDecay: hp("weight_decay")},
 			Rho:  rho, M: m, BN: policy,
 		}
 		obj := &train.Objective[float32]{Model: model}

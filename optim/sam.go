@@ -70,11 +70,18 @@ const normGuard = 1e-12
 //     rescaled to the norm the SAM perturbation would have had, drawn from a PCG generator
 //     seeded with Seed and owned by the SAM value (see State).
 //
+// V is the type of the weight vectors: SAM[[]float32] and SAM[[]float64] work on host
+// slices; any other V needs Vec, the arithmetic of V (a device's, for weights, gradients
+// and SAM's buffers that stay on the device). Base must work on the same V.
+//
 // The zero value of every field but Base is valid. Buffers are allocated on the first
 // active step and reused; Step does not allocate in steady state. A SAM is not safe for
 // concurrent use.
-type SAM[T Float] struct {
-	Base Base[T] // the optimizer that applies the descent gradient (required)
+type SAM[V any] struct {
+	Base Base[V] // the optimizer that applies the descent gradient (required)
+
+	// Vec is the arithmetic on V; nil means Host for []float32 and []float64.
+	Vec Vectors[V]
 
 	Rho     float64 // ρ ≥ 0; ρ = 0 is ERM
 	RhoByLR bool    // ρ_t = Rho·γ_t with γ_t = Base.LearningRate() (the paper's sam_lr_mult); else ρ_t = Rho
@@ -97,10 +104,11 @@ type SAM[T Float] struct {
 	// FromEpoch = k gives the paper's ERM→SAM switch at epoch k; UntilEpoch = k SAM→ERM.
 	FromEpoch, UntilEpoch, Epoch int
 
-	saved []T // clean weights
-	grad  []T // gradient of the current pass
-	acc   []T // sum of descent gradients (m-SAM with more than one micro-batch)
-	delta []T // perturbation (multi-step, random)
+	ops   Vectors[V] // Vec or Host, set by Step
+	saved V          // clean weights
+	grad  V          // gradient of the current pass
+	acc   V          // sum of descent gradients (m-SAM with more than one micro-batch)
+	delta V          // perturbation (multi-step, random)
 	rng   *rand.PCG
 	rnd   *rand.Rand
 }
@@ -112,7 +120,7 @@ type SAMState struct {
 }
 
 // State returns the SAM's state for a checkpoint.
-func (s *SAM[T]) State() (SAMState, error) {
+func (s *SAM[V]) State() (SAMState, error) {
 	if s.rng == nil {
 		return SAMState{}, nil
 	}
@@ -124,7 +132,7 @@ func (s *SAM[T]) State() (SAMState, error) {
 }
 
 // SetState restores a state returned by State.
-func (s *SAM[T]) SetState(st SAMState) error {
+func (s *SAM[V]) SetState(st SAMState) error {
 	if st.RNG == nil {
 		s.rng, s.rnd = nil, nil
 		return nil
@@ -138,7 +146,7 @@ func (s *SAM[T]) SetState(st SAMState) error {
 }
 
 // Validate reports an impossible hyperparameter of s or of its base, naming the field.
-func (s *SAM[T]) Validate() error {
+func (s *SAM[V]) Validate() error {
 	if s.Base == nil {
 		return fmt.Errorf("optim: SAM.Base is nil: %w", ErrParam)
 	}
@@ -167,6 +175,9 @@ func (s *SAM[T]) Validate() error {
 		return fmt.Errorf("optim: SAM.AscentSteps is %d, multi-step ascent is not defined with Adaptive: %w",
 			s.AscentSteps, ErrParam)
 	}
+	if _, err := vectorsOf(s.Vec, "SAM"); err != nil {
+		return err
+	}
 	if s.FromEpoch < 0 {
 		return fmt.Errorf("optim: SAM.FromEpoch is %d, want >= 0: %w", s.FromEpoch, ErrParam)
 	}
@@ -178,7 +189,7 @@ func (s *SAM[T]) Validate() error {
 }
 
 // rhoT returns ρ_t.
-func (s *SAM[T]) rhoT() float64 {
+func (s *SAM[V]) rhoT() float64 {
 	if s.RhoByLR {
 		return s.Rho * s.Base.LearningRate()
 	}
@@ -187,7 +198,7 @@ func (s *SAM[T]) rhoT() float64 {
 
 // Active reports whether the next Step makes a SAM step (ρ_t > 0 and Epoch inside the
 // window) rather than an ERM step.
-func (s *SAM[T]) Active() bool {
+func (s *SAM[V]) Active() bool {
 	if s.Base == nil {
 		return false
 	}
@@ -198,7 +209,7 @@ func (s *SAM[T]) Active() bool {
 }
 
 // passModes returns the BatchNorm modes of the clean and the perturbed passes.
-func (s *SAM[T]) passModes() (clean, perturbed BNMode) {
+func (s *SAM[V]) passModes() (clean, perturbed BNMode) {
 	switch s.BN {
 	case BNFirst:
 		return BNUpdate, BNFrozen
@@ -210,7 +221,7 @@ func (s *SAM[T]) passModes() (clean, perturbed BNMode) {
 
 // Step makes one SAM step on a batch of `batch` examples (or one ERM step, see the type's
 // documentation). On error the weights hold their clean values (those before the step).
-func (s *SAM[T]) Step(w []T, batch int, f GradFunc[T]) (Stats, error) {
+func (s *SAM[V]) Step(w V, batch int, f GradFunc[V]) (Stats, error) {
 	if err := s.Validate(); err != nil {
 		return Stats{}, err
 	}
@@ -231,22 +242,24 @@ func (s *SAM[T]) Step(w []T, batch int, f GradFunc[T]) (Stats, error) {
 	if math.IsInf(rho, 0) || math.IsNaN(rho) {
 		return Stats{}, fmt.Errorf("optim: SAM ρ_t is %v (Rho %v times learning rate): %w", rho, s.Rho, ErrParam)
 	}
-	n := len(w)
+	ops, _ := vectorsOf(s.Vec, "SAM")
+	s.ops = ops
+	n := ops.Len(w)
 	nm := batch / m
-	s.saved = resize(s.saved, n)
-	s.grad = resize(s.grad, n)
+	alloc(ops, &s.saved, n)
+	alloc(ops, &s.grad, n)
 	if nm > 1 {
-		s.acc = resize(s.acc, n)
+		alloc(ops, &s.acc, n)
 	}
 	if s.AscentSteps > 0 || s.Random {
-		s.delta = resize(s.delta, n)
+		alloc(ops, &s.delta, n)
 	}
 	if s.Random && s.rng == nil {
 		s.rng = rand.NewPCG(s.Seed, s.Seed^0x9e3779b97f4a7c15)
 		s.rnd = rand.New(s.rng)
 	}
-	copy(s.saved, w)
-	l2 := T(s.Base.L2())
+	ops.Copy(s.saved, w)
+	l2 := s.Base.L2()
 	bnC, bnP := s.passModes()
 
 	var st Stats
@@ -261,7 +274,7 @@ func (s *SAM[T]) Step(w []T, batch int, f GradFunc[T]) (Stats, error) {
 		}
 		lc, lp, gn, err := s.micro(w, lo, hi, f, rho, l2, bnC, bnP, mode)
 		if err != nil {
-			copy(w, s.saved)
+			ops.Copy(w, s.saved)
 			return Stats{}, err
 		}
 		st.Loss += lc
@@ -271,7 +284,7 @@ func (s *SAM[T]) Step(w []T, batch int, f GradFunc[T]) (Stats, error) {
 	g := s.grad
 	if nm > 1 {
 		g = s.acc
-		scale(g, 1/T(nm))
+		ops.Scale(g, 1/float64(nm))
 		inv := 1 / float64(nm)
 		st.Loss *= inv
 		st.PerturbedLoss *= inv
@@ -292,7 +305,8 @@ const (
 
 // micro runs the passes of the micro-batch [lo, hi). On entry and on return w holds the
 // clean weights s.saved; the descent gradient (L2 term included) is stored as mode says.
-func (s *SAM[T]) micro(w []T, lo, hi int, f GradFunc[T], rho float64, l2 T, bnC, bnP BNMode, mode int) (lc, lp, gn float64, err error) {
+func (s *SAM[V]) micro(w V, lo, hi int, f GradFunc[V], rho, l2 float64, bnC, bnP BNMode, mode int) (lc, lp, gn float64, err error) {
+	ops := s.ops
 	g := s.grad
 	lc, err = f(Pass{Kind: Clean, Lo: lo, Hi: hi, BN: bnC}, w, g)
 	if err != nil {
@@ -302,9 +316,9 @@ func (s *SAM[T]) micro(w []T, lo, hi int, f GradFunc[T], rho float64, l2 T, bnC,
 	if fused {
 		// Unnormalised ascent needs no norm before perturbing: one pass does the L2
 		// term, the norm (for Stats) and w ← saved + ρ·g.
-		gn = unnormalizedPerturb(w, s.saved, g, l2, T(rho))
+		gn = ops.PerturbUnnormalized(w, s.saved, g, l2, rho)
 	} else {
-		gn = addScaledNorm(g, w, l2)
+		gn = ops.AddScaledNorm(g, w, l2)
 	}
 	if math.IsNaN(gn) || math.IsInf(gn, 0) {
 		return 0, 0, 0, fmt.Errorf("optim: sam gradient norm %v on [%d, %d): %w", gn, lo, hi, ErrNonFinite)
@@ -319,14 +333,14 @@ func (s *SAM[T]) micro(w []T, lo, hi int, f GradFunc[T], rho float64, l2 T, bnC,
 		}
 		if s.Random {
 			s.randomize(s.delta)
-			addInto(w, s.saved, s.delta)
+			ops.AddInto(w, s.saved, s.delta)
 		}
 	case s.Random:
-		s.perturbInto(s.delta, nil, g, gn, rho)
+		s.perturbInto(s.delta, false, g, gn, rho)
 		s.randomize(s.delta)
-		addInto(w, s.saved, s.delta)
+		ops.AddInto(w, s.saved, s.delta)
 	default:
-		s.perturbInto(w, s.saved, g, gn, rho)
+		s.perturbInto(w, true, g, gn, rho)
 	}
 
 	// Descent pass at the perturbed weights, then restore w by copy.
@@ -339,59 +353,45 @@ func (s *SAM[T]) micro(w []T, lo, hi int, f GradFunc[T], rho float64, l2 T, bnC,
 		return 0, 0, 0, fmt.Errorf("optim: sam perturbed pass on [%d, %d): %w", lo, hi, err)
 	}
 	if mode == descentAdd {
-		accumulateRestore(s.acc, g, w, s.saved, l2)
+		ops.AccumulateRestore(s.acc, g, w, s.saved, l2)
 	} else {
-		addScaledRestore(dst, w, s.saved, l2)
+		ops.AddScaledRestore(dst, w, s.saved, l2)
 	}
 	return lc, lp, gn, nil
 }
 
-// perturbInto writes base + ε into dst (ε alone when base is nil), where g is the clean
+// perturbInto writes saved + ε into dst (ε alone without base), where g is the clean
 // gradient and gn its norm: ε = c·g with c = ρ/(gn + 1e-12), or c = ρ when Unnormalized;
 // under Adaptive ε = c·T²g with T = diag(|saved|+η) and gn replaced by ‖Tg‖.
-func (s *SAM[T]) perturbInto(dst, base, g []T, gn, rho float64) {
+func (s *SAM[V]) perturbInto(dst V, base bool, g V, gn, rho float64) {
+	ops := s.ops
 	if !s.Adaptive {
-		c := T(rho)
+		c := rho
 		if !s.Unnormalized {
-			c = T(rho / (gn + normGuard))
+			c = rho / (gn + normGuard)
 		}
-		if base == nil {
-			scaleInto(dst, g, c)
+		if base {
+			ops.AxpyInto(dst, s.saved, g, c)
 		} else {
-			axpyInto(dst, base, g, c)
+			ops.ScaleInto(dst, g, c)
 		}
 		return
 	}
 	// ASAM (Kwon et al. 2021, eq. 7; davda54/sam's adaptive=True with η = 0).
-	eta := T(s.Eta)
-	w := s.saved[:len(g)]
-	dst = dst[:len(g)]
-	c := T(rho)
+	c := rho
 	if !s.Unnormalized {
-		var ss float64
-		for i, v := range g {
-			tg := (abs(w[i]) + eta) * v
-			ss += float64(tg) * float64(tg)
-		}
-		c = T(rho / (math.Sqrt(ss) + normGuard))
+		c = rho / (ops.AdaptiveNorm(g, s.saved, s.Eta) + normGuard)
 	}
-	if base == nil {
-		for i, v := range g {
-			t := abs(w[i]) + eta
-			dst[i] = t * t * v * c
-		}
-		return
-	}
-	base = base[:len(g)]
-	for i, v := range g {
-		t := abs(w[i]) + eta
-		dst[i] = base[i] + t*t*v*c
+	ops.AdaptiveInto(dst, g, s.saved, s.Eta, c)
+	if base {
+		ops.AddInto(dst, s.saved, dst)
 	}
 }
 
 // multiStep runs projected gradient ascent (see the SAM documentation) from the clean
 // gradient in s.grad with norm gn, leaving the perturbation in s.delta and w = saved + δ.
-func (s *SAM[T]) multiStep(w []T, lo, hi int, f GradFunc[T], rho, gn float64, l2 T, bn BNMode) error {
+func (s *SAM[V]) multiStep(w V, lo, hi int, f GradFunc[V], rho, gn, l2 float64, bn BNMode) error {
+	ops := s.ops
 	mult := s.AscentStepMult
 	if mult == 0 {
 		mult = 1
@@ -403,41 +403,39 @@ func (s *SAM[T]) multiStep(w []T, lo, hi int, f GradFunc[T], rho, gn float64, l2
 			if _, err := f(Pass{Kind: Perturbed, Lo: lo, Hi: hi, BN: bn}, w, g); err != nil {
 				return fmt.Errorf("optim: sam ascent pass %d on [%d, %d): %w", it+1, lo, hi, err)
 			}
-			gn = addScaledNorm(g, w, l2)
+			gn = ops.AddScaledNorm(g, w, l2)
 			if math.IsNaN(gn) || math.IsInf(gn, 0) {
 				return fmt.Errorf("optim: sam ascent gradient norm %v on [%d, %d): %w", gn, lo, hi, ErrNonFinite)
 			}
 		}
-		c := T(alpha)
+		c := alpha
 		if !s.Unnormalized {
-			c = T(alpha / (gn + normGuard))
+			c = alpha / (gn + normGuard)
 		}
 		if it == 0 {
-			scaleInto(d, g, c)
+			ops.ScaleInto(d, g, c)
 		} else {
-			axpyInto(d, d, g, c)
+			ops.AxpyInto(d, d, g, c)
 		}
 		// The first normalised step has norm below α, so it needs no projection when α ≤ ρ
 		// (skipping it keeps k = 1 bit-for-bit equal to plain SAM).
 		if !s.Unnormalized && !(it == 0 && alpha <= rho) {
-			if dn := norm2(d); dn > rho {
-				scale(d, T(rho/dn))
+			if dn := ops.Norm(d); dn > rho {
+				ops.Scale(d, rho/dn)
 			}
 		}
-		addInto(w, s.saved, d)
+		ops.AddInto(w, s.saved, d)
 	}
 	return nil
 }
 
 // randomize replaces d by a standard Gaussian direction with the same norm as d.
-func (s *SAM[T]) randomize(d []T) {
-	target := norm2(d)
-	for i := range d {
-		d[i] = T(s.rnd.NormFloat64())
-	}
-	r := norm2(d)
+func (s *SAM[V]) randomize(d V) {
+	target := s.ops.Norm(d)
+	s.ops.Gaussian(d, s.rnd)
+	r := s.ops.Norm(d)
 	if r == 0 {
 		return
 	}
-	scale(d, T(target/r))
+	s.ops.Scale(d, target/r)
 }

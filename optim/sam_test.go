@@ -32,33 +32,33 @@ func TestSAMQuadClosedForm(t *testing.T) {
 
 	for _, tc := range []struct {
 		name string
-		sam  SAM[float64]
+		sam  SAM[[]float64]
 		w0   []float64
 		want []float64
 	}{
-		{"normalised", SAM[float64]{Rho: rho}, []float64{1, 2},
+		{"normalised", SAM[[]float64]{Rho: rho}, []float64{1, 2},
 			[]float64{1 - lr*(4+15*c), 2 - lr*(7+25*c)}},
 		// ε = ρg = (0.4, 0.7): descent gradient (4 + 1.5, 7 + 2.5).
-		{"unnormalised", SAM[float64]{Rho: rho, Unnormalized: true}, []float64{1, 2},
+		{"unnormalised", SAM[[]float64]{Rho: rho, Unnormalized: true}, []float64{1, 2},
 			[]float64{0.45, 1.05}},
 		// ρ_t = Rho·γ = 1·0.1.
-		{"rho by lr", SAM[float64]{Rho: 1, RhoByLR: true}, []float64{1, 2},
+		{"rho by lr", SAM[[]float64]{Rho: 1, RhoByLR: true}, []float64{1, 2},
 			[]float64{1 - lr*(4+15*c), 2 - lr*(7+25*c)}},
-		{"asam", SAM[float64]{Rho: rho, Adaptive: true, Eta: 0.5}, []float64{-1, 3},
+		{"asam", SAM[[]float64]{Rho: rho, Adaptive: true, Eta: 0.5}, []float64{-1, 3},
 			[]float64{-1 - lr*(1+102.5*ca), 3 - lr*(8+296.25*ca)}},
 		// ε = ρT²g = (0.225, 9.8); descent gradient (1, 8) + Aε = (11.25, 37.625).
-		{"asam unnormalised", SAM[float64]{Rho: rho, Adaptive: true, Eta: 0.5, Unnormalized: true},
+		{"asam unnormalised", SAM[[]float64]{Rho: rho, Adaptive: true, Eta: 0.5, Unnormalized: true},
 			[]float64{-1, 3}, []float64{-2.125, -0.7625}},
-		{"two-step", SAM[float64]{Rho: rho, AscentSteps: 2}, []float64{1, 2},
+		{"two-step", SAM[[]float64]{Rho: rho, AscentSteps: 2}, []float64{1, 2},
 			[]float64{1 - lr*h2[0], 2 - lr*h2[1]}},
 		// δ1 = ρg = (0.4, 0.7); g2 = g + Aδ1 = (5.5, 9.5); δ2 = δ1 + ρg2 = (0.95, 1.65);
 		// descent gradient g + Aδ2 = (7.55, 12.9).
-		{"two-step unnormalised", SAM[float64]{Rho: rho, AscentSteps: 2, Unnormalized: true},
+		{"two-step unnormalised", SAM[[]float64]{Rho: rho, AscentSteps: 2, Unnormalized: true},
 			[]float64{1, 2}, []float64{0.245, 0.71}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := tc.sam
-			s.Base = &SGD[float64]{LR: lr}
+			s.Base = &SGD[[]float64]{LR: lr}
 			w := append([]float64(nil), tc.w0...)
 			if _, err := s.Step(w, 1, quad[float64](a2, nil)); err != nil {
 				t.Fatal(err)
@@ -87,7 +87,7 @@ func TestSAMDecayClosedForm(t *testing.T) {
 		{"decoupled", DecayDecoupled, []float64{0.95 - lr*(4+15*c), 1.9 - lr*(7+25*c)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := SAM[float64]{Base: &SGD[float64]{LR: lr, WeightDecay: wd, Decay: tc.decay}, Rho: rho}
+			s := SAM[[]float64]{Base: &SGD[[]float64]{LR: lr, WeightDecay: wd, Decay: tc.decay}, Rho: rho}
 			w := []float64{1, 2}
 			if _, err := s.Step(w, 1, quad[float64](a2, nil)); err != nil {
 				t.Fatal(err)
@@ -107,7 +107,7 @@ func TestSAMNormalizedVsUnnormalized(t *testing.T) {
 	k := -lr * (rho/(math.Hypot(g[0], g[1])+guard) - rho)
 	var ws [2][]float64
 	for i, un := range []bool{false, true} {
-		s := SAM[float64]{Base: &SGD[float64]{LR: lr}, Rho: rho, Unnormalized: un}
+		s := SAM[[]float64]{Base: &SGD[[]float64]{LR: lr}, Rho: rho, Unnormalized: un}
 		ws[i] = append([]float64(nil), w0...)
 		if _, err := s.Step(ws[i], 1, quad[float64](a2, nil)); err != nil {
 			t.Fatal(err)
@@ -140,7 +140,7 @@ func TestSAMLeastSquaresClosedForm(t *testing.T) {
 		{"1-SAM unnormalised", 1, true, 1 - 0.1*3.65, 2.5, (0.605 + 8.82) / 2, 3.5},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := SAM[float64]{Base: &SGD[float64]{LR: 0.1}, Rho: 0.1, M: tc.m, Unnormalized: tc.unnormalized}
+			s := SAM[[]float64]{Base: &SGD[[]float64]{LR: 0.1}, Rho: 0.1, M: tc.m, Unnormalized: tc.unnormalized}
 			w := []float64{1}
 			st, err := s.Step(w, 2, leastSquares[float64](x, y))
 			if err != nil {
@@ -150,7 +150,7 @@ func TestSAMLeastSquaresClosedForm(t *testing.T) {
 			checkClose(t, "stats", []float64{st.Loss, st.PerturbedLoss, st.GradNorm},
 				[]float64{tc.loss, tc.perturbed, tc.gnorm}, 1e-12)
 
-			s32 := SAM[float32]{Base: &SGD[float32]{LR: 0.1}, Rho: 0.1, M: tc.m, Unnormalized: tc.unnormalized}
+			s32 := SAM[[]float32]{Base: &SGD[[]float32]{LR: 0.1}, Rho: 0.1, M: tc.m, Unnormalized: tc.unnormalized}
 			w32 := []float32{1}
 			if _, err := s32.Step(w32, 2, leastSquares[float32](x, y)); err != nil {
 				t.Fatal(err)
@@ -171,8 +171,8 @@ func TestSAMTorch(t *testing.T) {
 			if c.Decay == "coupled" {
 				decay = DecayCoupled
 			}
-			s := SAM[float64]{
-				Base: &SGD[float64]{LR: c.LR, Momentum: c.Momentum, WeightDecay: c.WeightDecay, Decay: decay},
+			s := SAM[[]float64]{
+				Base: &SGD[[]float64]{LR: c.LR, Momentum: c.Momentum, WeightDecay: c.WeightDecay, Decay: decay},
 				Rho:  c.Rho, M: c.M, Unnormalized: c.Unnormalized,
 			}
 			w := append([]float64(nil), c.W0...)
@@ -217,7 +217,7 @@ func TestMSAMEqualsLoop(t *testing.T) {
 				for k := range want {
 					want[k] = w0[k] - lr*acc[k]/float64(8/m)
 				}
-				s := SAM[float64]{Base: &SGD[float64]{LR: lr, WeightDecay: wd}, Rho: rho, M: m, Unnormalized: un}
+				s := SAM[[]float64]{Base: &SGD[[]float64]{LR: lr, WeightDecay: wd}, Rho: rho, M: m, Unnormalized: un}
 				w := append([]float64(nil), w0...)
 				if _, err := s.Step(w, 8, leastSquares[float64](x, y)); err != nil {
 					t.Fatal(err)
@@ -233,16 +233,16 @@ func TestMSAMEqualsLoop(t *testing.T) {
 func TestSAMRhoZeroIsBase(t *testing.T) {
 	fx := loadTorch(t)
 	f32 := leastSquares[float32](flatten(fx.X), fx.Y)
-	newBase := func() *SGD[float32] {
-		return &SGD[float32]{LR: 0.1, Momentum: 0.9, Nesterov: true, WeightDecay: 5e-4}
+	newBase := func() *SGD[[]float32] {
+		return &SGD[[]float32]{LR: 0.1, Momentum: 0.9, Nesterov: true, WeightDecay: 5e-4}
 	}
 	for _, tc := range []struct {
 		name string
-		sam  SAM[float32]
+		sam  SAM[[]float32]
 	}{
-		{"rho 0", SAM[float32]{M: 2}},
-		{"before window", SAM[float32]{Rho: 0.05, M: 2, FromEpoch: 3, Epoch: 2}},
-		{"after window", SAM[float32]{Rho: 0.05, M: 2, UntilEpoch: 3, Epoch: 3}},
+		{"rho 0", SAM[[]float32]{M: 2}},
+		{"before window", SAM[[]float32]{Rho: 0.05, M: 2, FromEpoch: 3, Epoch: 2}},
+		{"after window", SAM[[]float32]{Rho: 0.05, M: 2, UntilEpoch: 3, Epoch: 3}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := tc.sam
@@ -281,7 +281,7 @@ func TestSAMRhoZeroIsBase(t *testing.T) {
 		})
 	}
 	// Inside the window: two passes per step.
-	s := SAM[float32]{Base: newBase(), Rho: 0.05, FromEpoch: 3, UntilEpoch: 5, Epoch: 4}
+	s := SAM[[]float32]{Base: newBase(), Rho: 0.05, FromEpoch: 3, UntilEpoch: 5, Epoch: 4}
 	calls := 0
 	if _, err := s.Step([]float32{0.3, -0.7, 1.1}, 8, func(p Pass, w, g []float32) (float64, error) {
 		calls++
@@ -299,7 +299,7 @@ func TestSAMRhoZeroIsBase(t *testing.T) {
 func TestSAMOneAscentStepIsSAM(t *testing.T) {
 	fx := loadTorch(t)
 	x, y := flatten(fx.X), fx.Y
-	for i, cfg := range []SAM[float32]{
+	for i, cfg := range []SAM[[]float32]{
 		{Rho: 0.05},
 		{Rho: 0.05, M: 2},
 		{Rho: 0.05, Unnormalized: true, M: 1},
@@ -307,8 +307,8 @@ func TestSAMOneAscentStepIsSAM(t *testing.T) {
 	} {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			a, b := cfg, cfg
-			a.Base = &SGD[float32]{LR: 0.1, Momentum: 0.9, WeightDecay: 0.01}
-			b.Base = &SGD[float32]{LR: 0.1, Momentum: 0.9, WeightDecay: 0.01}
+			a.Base = &SGD[[]float32]{LR: 0.1, Momentum: 0.9, WeightDecay: 0.01}
+			b.Base = &SGD[[]float32]{LR: 0.1, Momentum: 0.9, WeightDecay: 0.01}
 			b.AscentSteps = 1
 			wa := []float32{0.3, -0.7, 1.1}
 			wb := append([]float32(nil), wa...)
@@ -370,7 +370,7 @@ func TestSAMRandomControl(t *testing.T) {
 			}
 			return quad[float64](diag, nil)(p, w, gr)
 		}
-		s := SAM[float64]{Base: &SGD[float64]{LR: 0.01}, Rho: 0.1, Unnormalized: tc.un,
+		s := SAM[[]float64]{Base: &SGD[[]float64]{LR: 0.01}, Rho: 0.1, Unnormalized: tc.un,
 			Adaptive: tc.adaptive, Eta: 0.01, Random: true, Seed: 7}
 		w := append([]float64(nil), w0...)
 		if _, err := s.Step(w, 1, f); err != nil {
@@ -391,15 +391,15 @@ func TestSAMRandomControl(t *testing.T) {
 	}
 
 	// Reproducible: same Seed, same trajectory; resumed from State, same trajectory.
-	run := func(s *SAM[float64], w []float64, n int) {
+	run := func(s *SAM[[]float64], w []float64, n int) {
 		for range n {
 			if _, err := s.Step(w, 1, quad[float64](diag, nil)); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
-	newSAM := func(seed uint64) *SAM[float64] {
-		return &SAM[float64]{Base: &SGD[float64]{LR: 0.01, Momentum: 0.9}, Rho: 0.1, Random: true, Seed: seed}
+	newSAM := func(seed uint64) *SAM[[]float64] {
+		return &SAM[[]float64]{Base: &SGD[[]float64]{LR: 0.01, Momentum: 0.9}, Rho: 0.1, Random: true, Seed: seed}
 	}
 	a, b, c := newSAM(7), newSAM(7), newSAM(8)
 	wa, wb, wc := append([]float64(nil), w0...), append([]float64(nil), w0...), append([]float64(nil), w0...)
@@ -414,14 +414,14 @@ func TestSAMRandomControl(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bst := a.Base.(*SGD[float64]).State()
+	bst := a.Base.(*SGD[[]float64]).State()
 	wr := append([]float64(nil), wa...)
 	run(a, wa, 3)
 	r := newSAM(99) // the seed is overridden by the state
 	if err := r.SetState(st); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Base.(*SGD[float64]).SetState(bst); err != nil {
+	if err := r.Base.(*SGD[[]float64]).SetState(bst); err != nil {
 		t.Fatal(err)
 	}
 	run(r, wr, 3)
@@ -437,24 +437,24 @@ func TestSAMPasses(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name string
-		sam  SAM[float64]
+		sam  SAM[[]float64]
 		want []rec
 	}{
-		{"n-SAM both", SAM[float64]{Rho: 0.1}, []rec{{Clean, 0, 4, BNUpdate}, {Perturbed, 0, 4, BNUpdate}}},
-		{"n-SAM first", SAM[float64]{Rho: 0.1, BN: BNFirst}, []rec{{Clean, 0, 4, BNUpdate}, {Perturbed, 0, 4, BNFrozen}}},
-		{"n-SAM eval", SAM[float64]{Rho: 0.1, BN: BNEvalBoth}, []rec{{Clean, 0, 4, BNEval}, {Perturbed, 0, 4, BNEval}}},
-		{"m-SAM M=2 first", SAM[float64]{Rho: 0.1, M: 2, BN: BNFirst}, []rec{
+		{"n-SAM both", SAM[[]float64]{Rho: 0.1}, []rec{{Clean, 0, 4, BNUpdate}, {Perturbed, 0, 4, BNUpdate}}},
+		{"n-SAM first", SAM[[]float64]{Rho: 0.1, BN: BNFirst}, []rec{{Clean, 0, 4, BNUpdate}, {Perturbed, 0, 4, BNFrozen}}},
+		{"n-SAM eval", SAM[[]float64]{Rho: 0.1, BN: BNEvalBoth}, []rec{{Clean, 0, 4, BNEval}, {Perturbed, 0, 4, BNEval}}},
+		{"m-SAM M=2 first", SAM[[]float64]{Rho: 0.1, M: 2, BN: BNFirst}, []rec{
 			{Clean, 0, 2, BNUpdate}, {Perturbed, 0, 2, BNFrozen},
 			{Clean, 2, 4, BNUpdate}, {Perturbed, 2, 4, BNFrozen}}},
-		{"M=B is n-SAM", SAM[float64]{Rho: 0.1, M: 4}, []rec{{Clean, 0, 4, BNUpdate}, {Perturbed, 0, 4, BNUpdate}}},
-		{"three ascent steps", SAM[float64]{Rho: 0.1, AscentSteps: 3, BN: BNFirst}, []rec{
+		{"M=B is n-SAM", SAM[[]float64]{Rho: 0.1, M: 4}, []rec{{Clean, 0, 4, BNUpdate}, {Perturbed, 0, 4, BNUpdate}}},
+		{"three ascent steps", SAM[[]float64]{Rho: 0.1, AscentSteps: 3, BN: BNFirst}, []rec{
 			{Clean, 0, 4, BNUpdate}, {Perturbed, 0, 4, BNFrozen}, {Perturbed, 0, 4, BNFrozen}, {Perturbed, 0, 4, BNFrozen}}},
-		{"ERM", SAM[float64]{BN: BNEvalBoth}, []rec{{Clean, 0, 4, BNUpdate}}},
+		{"ERM", SAM[[]float64]{BN: BNEvalBoth}, []rec{{Clean, 0, 4, BNUpdate}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []rec
 			s := tc.sam
-			s.Base = &SGD[float64]{LR: 0.1}
+			s.Base = &SGD[[]float64]{LR: 0.1}
 			_, err := s.Step([]float64{1, 2}, 4, func(p Pass, w, g []float64) (float64, error) {
 				got = append(got, rec{p.Kind, p.Lo, p.Hi, p.BN})
 				return quad[float64](a2, nil)(p, w, g)
@@ -470,31 +470,31 @@ func TestSAMPasses(t *testing.T) {
 }
 
 func TestSAMErrors(t *testing.T) {
-	base := func() *SGD[float64] { return &SGD[float64]{LR: 0.1} }
+	base := func() *SGD[[]float64] { return &SGD[[]float64]{LR: 0.1} }
 	for _, tc := range []struct {
 		name  string
-		sam   SAM[float64]
+		sam   SAM[[]float64]
 		batch int
 		want  error
 		field string
 	}{
-		{"nil base", SAM[float64]{Rho: 0.1}, 4, ErrParam, "SAM.Base"},
-		{"negative rho", SAM[float64]{Base: base(), Rho: -0.1}, 4, ErrParam, "SAM.Rho"},
-		{"NaN rho", SAM[float64]{Base: base(), Rho: math.NaN()}, 4, ErrParam, "SAM.Rho"},
-		{"infinite rho", SAM[float64]{Base: base(), Rho: math.Inf(1)}, 4, ErrParam, "SAM.Rho"},
-		{"negative M", SAM[float64]{Base: base(), Rho: 0.1, M: -2}, 4, ErrParam, "SAM.M"},
-		{"M not dividing", SAM[float64]{Base: base(), Rho: 0.1, M: 3}, 4, ErrBatch, "SAM.M"},
-		{"M above batch", SAM[float64]{Base: base(), Rho: 0.1, M: 8}, 4, ErrBatch, "SAM.M"},
-		{"M not dividing under rho 0", SAM[float64]{Base: base(), M: 3}, 4, ErrBatch, "SAM.M"},
-		{"zero batch", SAM[float64]{Base: base(), Rho: 0.1}, 0, ErrBatch, "batch"},
-		{"negative LR", SAM[float64]{Base: &SGD[float64]{LR: -1}, Rho: 0.1}, 4, ErrParam, "SGD.LR"},
-		{"bad BN", SAM[float64]{Base: base(), Rho: 0.1, BN: 3}, 4, ErrParam, "SAM.BN"},
-		{"negative ascent steps", SAM[float64]{Base: base(), Rho: 0.1, AscentSteps: -1}, 4, ErrParam, "SAM.AscentSteps"},
-		{"negative ascent mult", SAM[float64]{Base: base(), Rho: 0.1, AscentStepMult: -1}, 4, ErrParam, "SAM.AscentStepMult"},
-		{"adaptive multi-step", SAM[float64]{Base: base(), Rho: 0.1, Adaptive: true, AscentSteps: 2}, 4, ErrParam, "SAM.AscentSteps"},
-		{"negative eta", SAM[float64]{Base: base(), Rho: 0.1, Adaptive: true, Eta: -0.01}, 4, ErrParam, "SAM.Eta"},
-		{"negative from", SAM[float64]{Base: base(), Rho: 0.1, FromEpoch: -1}, 4, ErrParam, "SAM.FromEpoch"},
-		{"until before from", SAM[float64]{Base: base(), Rho: 0.1, FromEpoch: 5, UntilEpoch: 3}, 4, ErrParam, "SAM.UntilEpoch"},
+		{"nil base", SAM[[]float64]{Rho: 0.1}, 4, ErrParam, "SAM.Base"},
+		{"negative rho", SAM[[]float64]{Base: base(), Rho: -0.1}, 4, ErrParam, "SAM.Rho"},
+		{"NaN rho", SAM[[]float64]{Base: base(), Rho: math.NaN()}, 4, ErrParam, "SAM.Rho"},
+		{"infinite rho", SAM[[]float64]{Base: base(), Rho: math.Inf(1)}, 4, ErrParam, "SAM.Rho"},
+		{"negative M", SAM[[]float64]{Base: base(), Rho: 0.1, M: -2}, 4, ErrParam, "SAM.M"},
+		{"M not dividing", SAM[[]float64]{Base: base(), Rho: 0.1, M: 3}, 4, ErrBatch, "SAM.M"},
+		{"M above batch", SAM[[]float64]{Base: base(), Rho: 0.1, M: 8}, 4, ErrBatch, "SAM.M"},
+		{"M not dividing under rho 0", SAM[[]float64]{Base: base(), M: 3}, 4, ErrBatch, "SAM.M"},
+		{"zero batch", SAM[[]float64]{Base: base(), Rho: 0.1}, 0, ErrBatch, "batch"},
+		{"negative LR", SAM[[]float64]{Base: &SGD[[]float64]{LR: -1}, Rho: 0.1}, 4, ErrParam, "SGD.LR"},
+		{"bad BN", SAM[[]float64]{Base: base(), Rho: 0.1, BN: 3}, 4, ErrParam, "SAM.BN"},
+		{"negative ascent steps", SAM[[]float64]{Base: base(), Rho: 0.1, AscentSteps: -1}, 4, ErrParam, "SAM.AscentSteps"},
+		{"negative ascent mult", SAM[[]float64]{Base: base(), Rho: 0.1, AscentStepMult: -1}, 4, ErrParam, "SAM.AscentStepMult"},
+		{"adaptive multi-step", SAM[[]float64]{Base: base(), Rho: 0.1, Adaptive: true, AscentSteps: 2}, 4, ErrParam, "SAM.AscentSteps"},
+		{"negative eta", SAM[[]float64]{Base: base(), Rho: 0.1, Adaptive: true, Eta: -0.01}, 4, ErrParam, "SAM.Eta"},
+		{"negative from", SAM[[]float64]{Base: base(), Rho: 0.1, FromEpoch: -1}, 4, ErrParam, "SAM.FromEpoch"},
+		{"until before from", SAM[[]float64]{Base: base(), Rho: 0.1, FromEpoch: 5, UntilEpoch: 3}, 4, ErrParam, "SAM.UntilEpoch"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := []float64{1, 2}
@@ -515,9 +515,9 @@ func TestSAMErrors(t *testing.T) {
 func TestSAMFailedPassRestores(t *testing.T) {
 	boom := errors.New("boom")
 	for _, failAt := range []int{1, 2, 3, 4} {
-		for i, cfg := range []SAM[float64]{{Rho: 0.1, M: 1}, {Rho: 0.1, M: 1, AscentSteps: 2}} {
+		for i, cfg := range []SAM[[]float64]{{Rho: 0.1, M: 1}, {Rho: 0.1, M: 1, AscentSteps: 2}} {
 			t.Run(fmt.Sprintf("pass %d config %d", failAt, i), func(t *testing.T) {
-				base := &SGD[float64]{LR: 0.1, Momentum: 0.9}
+				base := &SGD[[]float64]{LR: 0.1, Momentum: 0.9}
 				s := cfg
 				s.Base = base
 				w := []float64{1, 2}
@@ -542,7 +542,7 @@ func TestSAMFailedPassRestores(t *testing.T) {
 }
 
 func TestSAMNonFinite(t *testing.T) {
-	s := SAM[float64]{Base: &SGD[float64]{LR: 0.1}, Rho: 0.1}
+	s := SAM[[]float64]{Base: &SGD[[]float64]{LR: 0.1}, Rho: 0.1}
 	w := []float64{1, 2}
 	_, err := s.Step(w, 1, func(p Pass, w, g []float64) (float64, error) {
 		g[0], g[1] = math.NaN(), 1
@@ -556,7 +556,7 @@ func TestSAMNonFinite(t *testing.T) {
 
 // TestSAMZeroGradient: the 1e-12 guard turns a zero gradient into a zero perturbation.
 func TestSAMZeroGradient(t *testing.T) {
-	s := SAM[float64]{Base: &SGD[float64]{LR: 0.1}, Rho: 0.1}
+	s := SAM[[]float64]{Base: &SGD[[]float64]{LR: 0.1}, Rho: 0.1}
 	w := []float64{0, 0}
 	if _, err := s.Step(w, 1, quad[float64](a2, nil)); err != nil {
 		t.Fatal(err)
@@ -565,12 +565,12 @@ func TestSAMZeroGradient(t *testing.T) {
 }
 
 func TestSAMSetStateErrors(t *testing.T) {
-	var s SAM[float32]
+	var s SAM[[]float32]
 	if err := s.SetState(SAMState{RNG: []byte("junk")}); !errors.Is(err, ErrParam) {
 		t.Errorf("err = %v, want ErrParam", err)
 	}
-	var o SGD[float32]
-	if err := o.SetState(SGDState[float32]{Steps: -1}); !errors.Is(err, ErrParam) {
+	var o SGD[[]float32]
+	if err := o.SetState(SGDState[[]float32]{Steps: -1}); !errors.Is(err, ErrParam) {
 		t.Errorf("err = %v, want ErrParam", err)
 	}
 }
@@ -579,7 +579,7 @@ func TestSAMSetStateErrors(t *testing.T) {
 func TestStepAllocs(t *testing.T) {
 	fx := loadTorch(t)
 	f := leastSquares[float32](flatten(fx.X), fx.Y)
-	for i, cfg := range []SAM[float32]{
+	for i, cfg := range []SAM[[]float32]{
 		{},
 		{Rho: 0.05},
 		{Rho: 0.05, M: 1, Unnormalized: true},
@@ -591,7 +591,7 @@ func TestStepAllocs(t *testing.T) {
 	} {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			s := cfg
-			s.Base = &SGD[float32]{LR: 0.1, Momentum: 0.9, WeightDecay: 5e-4}
+			s.Base = &SGD[[]float32]{LR: 0.1, Momentum: 0.9, WeightDecay: 5e-4}
 			w := []float32{0.3, -0.7, 1.1}
 			if _, err := s.Step(w, 8, f); err != nil {
 				t.Fatal(err)
@@ -635,29 +635,29 @@ func TestParseNames(t *testing.T) {
 func TestSAMActive(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		sam  SAM[float32]
+		sam  SAM[[]float32]
 		want bool
 	}{
-		{"default", SAM[float32]{Rho: 0.05}, true},
-		{"rho 0", SAM[float32]{}, false},
-		{"from, before", SAM[float32]{Rho: 0.05, FromEpoch: 3, Epoch: 2}, false},
-		{"from, at", SAM[float32]{Rho: 0.05, FromEpoch: 3, Epoch: 3}, true},
-		{"until, last", SAM[float32]{Rho: 0.05, UntilEpoch: 5, Epoch: 4}, true},
-		{"until, at", SAM[float32]{Rho: 0.05, UntilEpoch: 5, Epoch: 5}, false},
-		{"rho by zero lr", SAM[float32]{Rho: 0.5, RhoByLR: true, Base: &SGD[float32]{}}, false},
-		{"rho by lr", SAM[float32]{Rho: 0.5, RhoByLR: true, Base: &SGD[float32]{LR: 0.1}}, true},
+		{"default", SAM[[]float32]{Rho: 0.05}, true},
+		{"rho 0", SAM[[]float32]{}, false},
+		{"from, before", SAM[[]float32]{Rho: 0.05, FromEpoch: 3, Epoch: 2}, false},
+		{"from, at", SAM[[]float32]{Rho: 0.05, FromEpoch: 3, Epoch: 3}, true},
+		{"until, last", SAM[[]float32]{Rho: 0.05, UntilEpoch: 5, Epoch: 4}, true},
+		{"until, at", SAM[[]float32]{Rho: 0.05, UntilEpoch: 5, Epoch: 5}, false},
+		{"rho by zero lr", SAM[[]float32]{Rho: 0.5, RhoByLR: true, Base: &SGD[[]float32]{}}, false},
+		{"rho by lr", SAM[[]float32]{Rho: 0.5, RhoByLR: true, Base: &SGD[[]float32]{LR: 0.1}}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := tc.sam
 			if s.Base == nil {
-				s.Base = &SGD[float32]{LR: 0.1}
+				s.Base = &SGD[[]float32]{LR: 0.1}
 			}
 			if got := s.Active(); got != tc.want {
 				t.Errorf("Active() = %v, want %v", got, tc.want)
 			}
 		})
 	}
-	var s SAM[float32]
+	var s SAM[[]float32]
 	if s.Active() {
 		t.Error("Active() without Base = true")
 	}

@@ -47,7 +47,7 @@ func TestSchedules(t *testing.T) {
 
 // TestWarmupNil: a Warmup without Then gives NaN, which SGD rejects naming SGD.LR.
 func TestWarmupNil(t *testing.T) {
-	o := SGD[float64]{LR: Warmup{Steps: 3}.LR(0, 10)}
+	o := SGD[[]float64]{LR: Warmup{Steps: 3}.LR(0, 10)}
 	if _, err := o.Step([]float64{1, 2}, 1, quad[float64](a2, nil)); !errors.Is(err, ErrParam) {
 		t.Fatalf("err = %v, want ErrParam", err)
 	}

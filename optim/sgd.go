@@ -49,13 +49,17 @@ func ParseDecayMode(s string) (DecayMode, error) {
 //	d ← d + μ·b (Nesterov) or d ← b
 //	w ← w − γ·d
 //
-// where γ is LR, μ Momentum and τ Dampening. Hyperparameters are converted to T before use,
-// as PyTorch does for a float32 model. The zero value of every field is valid: LR 0 leaves
-// the weights unchanged (except for the momentum buffer).
+// where γ is LR, μ Momentum and τ Dampening. Hyperparameters are converted to the element
+// type before use, as PyTorch does for a float32 model. The zero value of every field is
+// valid: LR 0 leaves the weights unchanged (except for the momentum buffer).
+//
+// V is the type of the weight vectors: SGD[[]float32] and SGD[[]float64] work on host
+// slices; any other V needs Vec, the arithmetic of V (a device's, for weights that stay on
+// the device).
 //
 // The learning rate is read at every step: a training loop sets LR from a schedule
 // before each Step (see Schedule).
-type SGD[T Float] struct {
+type SGD[V any] struct {
 	LR          float64   // learning rate γ ≥ 0
 	Momentum    float64   // μ ≥ 0; 0 disables the momentum buffer
 	Dampening   float64   // τ in [0, 1]
@@ -63,46 +67,77 @@ type SGD[T Float] struct {
 	WeightDecay float64   // λ ≥ 0
 	Decay       DecayMode // how λ is applied; the zero value is DecayL2
 
-	buf   []T   // momentum buffer; nil until the first step with momentum
+	// Vec is the arithmetic on V; nil means Host for []float32 and []float64.
+	Vec Vectors[V]
+
+	buf   V     // momentum buffer; empty until the first step with momentum
 	steps int64 // number of updates applied
-	grad  []T   // gradient buffer of Step
+	grad  V     // gradient buffer of Step
 }
 
 // SGDState is the part of an SGD that changes during training: what a checkpoint must save
 // for a resumed run to be bit-for-bit identical.
-type SGDState[T Float] struct {
+type SGDState[V any] struct {
 	Steps    int64 // updates applied so far
-	Momentum []T   // momentum buffer; nil before the first update with momentum
+	Momentum V     // momentum buffer; empty (the zero V) before the first update with momentum
+}
+
+// vectorsOf returns v, or Host when v is nil and V is a float slice; owner names the
+// struct whose Vec field v is.
+func vectorsOf[V any](v Vectors[V], owner string) (Vectors[V], error) {
+	if v != nil {
+		return v, nil
+	}
+	if h := hostVectors[V](); h != nil {
+		return h, nil
+	}
+	return nil, fmt.Errorf("optim: %s.Vec is nil and the weights are not []float32 or []float64: %w", owner, ErrParam)
+}
+
+// alloc returns *p after making it a vector of n elements (reusing it when it has n).
+func alloc[V any](ops Vectors[V], p *V, n int) V {
+	if ops.Len(*p) != n {
+		*p = ops.New(n)
+	}
+	return *p
 }
 
 // State returns a copy of the optimizer's state.
-func (o *SGD[T]) State() SGDState[T] {
-	s := SGDState[T]{Steps: o.steps}
-	if o.buf != nil {
-		s.Momentum = append([]T(nil), o.buf...)
+func (o *SGD[V]) State() SGDState[V] {
+	s := SGDState[V]{Steps: o.steps}
+	ops, err := vectorsOf(o.Vec, "SGD")
+	if err != nil {
+		return s // no step was possible: there is no momentum buffer
+	}
+	if n := ops.Len(o.buf); n > 0 {
+		s.Momentum = ops.New(n)
+		ops.Copy(s.Momentum, o.buf)
 	}
 	return s
 }
 
 // SetState restores a state returned by State. The momentum buffer is copied.
-func (o *SGD[T]) SetState(s SGDState[T]) error {
+func (o *SGD[V]) SetState(s SGDState[V]) error {
 	if s.Steps < 0 {
 		return fmt.Errorf("optim: SGDState.Steps is %d, want >= 0: %w", s.Steps, ErrParam)
 	}
+	ops, err := vectorsOf(o.Vec, "SGD")
+	if err != nil {
+		return err
+	}
 	o.steps = s.Steps
-	if s.Momentum == nil {
-		o.buf = nil
+	n := ops.Len(s.Momentum)
+	if n == 0 {
+		var zero V
+		o.buf = zero
 		return nil
 	}
-	if len(o.buf) != len(s.Momentum) {
-		o.buf = make([]T, len(s.Momentum))
-	}
-	copy(o.buf, s.Momentum)
+	ops.Copy(alloc(ops, &o.buf, n), s.Momentum)
 	return nil
 }
 
 // Validate reports an impossible hyperparameter, naming the field.
-func (o *SGD[T]) Validate() error {
+func (o *SGD[V]) Validate() error {
 	if err := nonNegative("SGD.LR", o.LR); err != nil {
 		return err
 	}
@@ -122,11 +157,12 @@ func (o *SGD[T]) Validate() error {
 		return fmt.Errorf("optim: SGD.Nesterov needs Momentum > 0 and Dampening 0 (have %v, %v): %w",
 			o.Momentum, o.Dampening, ErrParam)
 	}
-	return nil
+	_, err := vectorsOf(o.Vec, "SGD")
+	return err
 }
 
 // L2 returns WeightDecay under DecayL2 and 0 otherwise.
-func (o *SGD[T]) L2() float64 {
+func (o *SGD[V]) L2() float64 {
 	if o.Decay == DecayL2 {
 		return o.WeightDecay
 	}
@@ -134,27 +170,28 @@ func (o *SGD[T]) L2() float64 {
 }
 
 // LearningRate returns LR.
-func (o *SGD[T]) LearningRate() float64 { return o.LR }
+func (o *SGD[V]) LearningRate() float64 { return o.LR }
 
 // Step makes one ERM step: one Clean pass over the whole batch with BNUpdate, then Update.
 // On error the weights are unchanged.
-func (o *SGD[T]) Step(w []T, batch int, f GradFunc[T]) (Stats, error) {
+func (o *SGD[V]) Step(w V, batch int, f GradFunc[V]) (Stats, error) {
 	if err := o.Validate(); err != nil {
 		return Stats{}, err
 	}
 	if batch <= 0 {
 		return Stats{}, fmt.Errorf("optim: batch is %d, want > 0: %w", batch, ErrBatch)
 	}
-	if err := o.checkLen(len(w)); err != nil {
+	ops, _ := vectorsOf(o.Vec, "SGD")
+	n := ops.Len(w)
+	if err := o.checkLen(ops, n); err != nil {
 		return Stats{}, err
 	}
-	o.grad = resize(o.grad, len(w))
-	g := o.grad
+	g := alloc(ops, &o.grad, n)
 	loss, err := f(Pass{Kind: Clean, Lo: 0, Hi: batch, BN: BNUpdate}, w, g)
 	if err != nil {
 		return Stats{}, fmt.Errorf("optim: sgd clean pass: %w", err)
 	}
-	norm := addScaledNorm(g, w, T(o.L2()))
+	norm := ops.AddScaledNorm(g, w, o.L2())
 	if math.IsNaN(norm) || math.IsInf(norm, 0) {
 		return Stats{}, fmt.Errorf("optim: sgd gradient norm %v: %w", norm, ErrNonFinite)
 	}
@@ -164,9 +201,9 @@ func (o *SGD[T]) Step(w []T, batch int, f GradFunc[T]) (Stats, error) {
 	return Stats{Loss: loss, PerturbedLoss: loss, GradNorm: norm}, nil
 }
 
-func (o *SGD[T]) checkLen(n int) error {
-	if o.buf != nil && len(o.buf) != n {
-		return fmt.Errorf("optim: len(w) is %d, momentum buffer has %d: %w", n, len(o.buf), ErrSize)
+func (o *SGD[V]) checkLen(ops Vectors[V], n int) error {
+	if b := ops.Len(o.buf); b != 0 && b != n {
+		return fmt.Errorf("optim: len(w) is %d, momentum buffer has %d: %w", n, b, ErrSize)
 	}
 	return nil
 }
@@ -174,42 +211,32 @@ func (o *SGD[T]) checkLen(n int) error {
 // Update applies one step to w from grad, the mean gradient of the objective (including
 // λ·w under DecayL2). It adds λ·w itself under DecayCoupled and shrinks w under
 // DecayDecoupled. grad is not modified.
-func (o *SGD[T]) Update(w, grad []T) error {
+func (o *SGD[V]) Update(w, grad V) error {
 	if err := o.Validate(); err != nil {
 		return err
 	}
-	if len(grad) != len(w) {
-		return fmt.Errorf("optim: len(grad) is %d, len(w) is %d: %w", len(grad), len(w), ErrSize)
+	ops, _ := vectorsOf(o.Vec, "SGD")
+	n := ops.Len(w)
+	if g := ops.Len(grad); g != n {
+		return fmt.Errorf("optim: len(grad) is %d, len(w) is %d: %w", g, n, ErrSize)
 	}
-	if err := o.checkLen(len(w)); err != nil {
+	if err := o.checkLen(ops, n); err != nil {
 		return err
 	}
-	lr := T(o.LR)
-	var wd T // coupled decay added to the gradient here
-	shrink := T(1)
+	u := SGDUpdate{LR: o.LR, Shrink: 1}
 	switch o.Decay {
 	case DecayCoupled:
-		wd = T(o.WeightDecay)
+		u.WD = o.WeightDecay
 	case DecayDecoupled:
-		shrink = T(1 - o.LR*o.WeightDecay)
+		u.Shrink = 1 - o.LR*o.WeightDecay
 	}
-	g := grad[:len(w)]
-	if o.Momentum == 0 {
-		sgdPlain(w, g, lr, wd, shrink)
-		o.steps++
-		return nil
+	var buf V
+	if o.Momentum != 0 {
+		u.Momentum, u.Mu, u.Damp, u.Nesterov = true, o.Momentum, 1-o.Dampening, o.Nesterov
+		u.First = ops.Len(o.buf) == 0
+		buf = alloc(ops, &o.buf, n)
 	}
-	mu := T(o.Momentum)
-	first := o.buf == nil
-	if first {
-		o.buf = make([]T, len(w))
-	}
-	b := o.buf[:len(w)]
-	if first {
-		sgdMomentumFirst(w, g, b, lr, wd, shrink, mu, o.Nesterov)
-	} else {
-		sgdMomentum(w, g, b, lr, wd, shrink, mu, T(1-o.Dampening), o.Nesterov)
-	}
+	ops.SGD(w, grad, buf, u)
 	o.steps++
 	return nil
 }

@@ -29,13 +29,16 @@ type Pass struct {
 
 // GradFunc writes into grad the gradient, at weights w, of the MEAN loss over examples
 // [p.Lo, p.Hi) of the current batch and returns that mean loss. w is the optimizer's weight
-// slice itself (the model reads its parameters from it); grad has len(w).
+// vector itself (the model reads its parameters from it); grad has its length.
 // GradFunc must NOT add weight decay: the optimizer does that.
-type GradFunc[T Float] func(p Pass, w, grad []T) (loss float64, err error)
+//
+// V is the type of the weight vectors: []float32 or []float64 in host memory, or a device
+// buffer with the Vectors of its backend.
+type GradFunc[V any] func(p Pass, w, grad V) (loss float64, err error)
 
 // Optimizer updates w in place from one batch of `batch` examples.
-type Optimizer[T Float] interface {
-	Step(w []T, batch int, f GradFunc[T]) (Stats, error)
+type Optimizer[V any] interface {
+	Step(w V, batch int, f GradFunc[V]) (Stats, error)
 }
 
 // Stats reports one step.
@@ -46,8 +49,8 @@ type Stats struct {
 }
 
 // Base is what SAM needs from the optimizer it wraps. *SGD implements it.
-type Base[T Float] interface {
-	Optimizer[T]
+type Base[V any] interface {
+	Optimizer[V]
 	// Validate reports an impossible hyperparameter.
 	Validate() error
 	// L2 returns λ when weight decay is an L2 term λ/2·‖w‖² of the objective (DecayL2),
@@ -55,7 +58,7 @@ type Base[T Float] interface {
 	L2() float64
 	// Update applies one step to w from grad, the mean gradient of the objective (with the
 	// L2 term already included when L2() != 0). It does not modify grad.
-	Update(w, grad []T) error
+	Update(w, grad V) error
 	// LearningRate returns the learning rate the next Update uses.
 	LearningRate() float64
 }

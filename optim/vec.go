@@ -7,14 +7,6 @@ import "math"
 // with four partial sums (to break the add latency chain); every code path that must agree
 // bit for bit uses the same kernel.
 
-// resize returns s with length n, reusing its storage when it is large enough.
-func resize[T Float](s []T, n int) []T {
-	if cap(s) >= n {
-		return s[:n]
-	}
-	return make([]T, n)
-}
-
 // sumSquares returns Σ x_i², accumulated in float64.
 func sumSquares[T Float](x []T) float64 {
 	var s0, s1, s2, s3 float64
@@ -178,4 +170,25 @@ func unnormalizedPerturb[T Float](w, saved, g []T, a, c T) float64 {
 		s0 += float64(v) * float64(v)
 	}
 	return math.Sqrt(s0 + s1)
+}
+
+// adaptiveNorm returns ‖(|w|+eta)⊙g‖₂, accumulated in float64.
+func adaptiveNorm[T Float](g, w []T, eta T) float64 {
+	w = w[:len(g)]
+	var ss float64
+	for i, v := range g {
+		tg := (abs(w[i]) + eta) * v
+		ss += float64(tg) * float64(tg)
+	}
+	return math.Sqrt(ss)
+}
+
+// adaptiveInto sets dst ← t·t·g·c with t = |w|+eta.
+func adaptiveInto[T Float](dst, g, w []T, eta, c T) {
+	g = g[:len(dst)]
+	w = w[:len(dst)]
+	for i := range dst {
+		t := abs(w[i]) + eta
+		dst[i] = t * t * g[i] * c
+	}
 }

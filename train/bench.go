@@ -120,11 +120,11 @@ func Bench[T graph.Float](ctx context.Context, model *graph.Model[T], cfg BenchC
 		return model.Params().RestoreState(s0)
 	}
 
-	opts := make([]*optim.SAM[T], len(methods))
+	opts := make([]*optim.SAM[[]T], len(methods))
 	out := make([]BenchResult, len(methods))
 	for i, m := range methods {
-		opts[i] = &optim.SAM[T]{
-			Base: &optim.SGD[T]{LR: 0.01, Momentum: 0.9, WeightDecay: 5e-4},
+		opts[i] = &optim.SAM[[]T]{
+			Base: &optim.SGD[[]T]{LR: 0.01, Momentum: 0.9, WeightDecay: 5e-4},
 			Rho:  m.Rho,
 			M:    m.M,
 		}

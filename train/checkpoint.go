@@ -39,7 +39,7 @@ var ErrCheckpoint = errors.New("bad checkpoint")
 type Checkpoint struct {
 	Spec  Spec
 	Model map[string]safetensors.Tensor // PyTorch state_dict names
-	SGD   optim.SGDState[float32]
+	SGD   optim.SGDState[[]float32]
 	SAM   optim.SAMState
 	// Epoch is the current 0-based epoch and Pos the number of its batches
 	// already trained on; Pos equal to the number of batches means the

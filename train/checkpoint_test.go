@@ -16,7 +16,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	c := &Checkpoint{
 		Spec:  s,
 		Model: map[string]safetensors.Tensor{"a.weight": safetensors.Float32([]int{2}, []float32{1.5, -2}), "a.num_batches_tracked": safetensors.Int64([]int{1}, []int64{7})},
-		SGD:   optim.SGDState[float32]{Steps: 12, Momentum: []float32{0.25, 1e-30, -3}},
+		SGD:   optim.SGDState[[]float32]{Steps: 12, Momentum: []float32{0.25, 1e-30, -3}},
 		SAM:   optim.SAMState{RNG: []byte{1, 2, 3}},
 		Epoch: 2, Pos: 5,
 		Acc: Accum{Images: 40, LossSum: 0.1 + 0.2, Errors: 3, ErrClean: 2, TrainSecs: 1.25, WallSecs: 2.5},

@@ -127,7 +127,7 @@ func (r *Run) Train(ctx context.Context) (*Result, error) {
 		return nil, fmt.Errorf("train: %w", err)
 	}
 	opt := s.optimizer()
-	sgd := opt.Base.(*optim.SGD[float32])
+	sgd := opt.Base.(*optim.SGD[[]float32])
 	if err := opt.Validate(); err != nil {
 		return nil, fmt.Errorf("train: %w", err)
 	}

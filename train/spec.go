@@ -189,11 +189,11 @@ func (s *Spec) schedule(stepsPerEpoch int) optim.Schedule {
 }
 
 // optimizer returns the SAM wrapped around SGD that s describes.
-func (s *Spec) optimizer() *optim.SAM[float32] {
+func (s *Spec) optimizer() *optim.SAM[[]float32] {
 	decay, _ := optim.ParseDecayMode(s.Decay)
 	bn, _ := optim.ParseBNPolicy(s.BNPolicy)
-	return &optim.SAM[float32]{
-		Base:         &optim.SGD[float32]{LR: s.LR, Momentum: s.Momentum, Nesterov: s.Nesterov, WeightDecay: s.WeightDecay, Decay: decay},
+	return &optim.SAM[[]float32]{
+		Base:         &optim.SGD[[]float32]{LR: s.LR, Momentum: s.Momentum, Nesterov: s.Nesterov, WeightDecay: s.WeightDecay, Decay: decay},
 		Rho:          s.Rho,
 		RhoByLR:      s.RhoByLR,
 		M:            s.M,

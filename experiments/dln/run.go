@@ -99,8 +99,8 @@ func (r *Result) L1() float64 {
 
 // optimizer returns the optim configuration of a phase on n examples with step
 // size gamma, and the batch size of its steps.
-func (p Phase) optimizer(n int, gamma float64) (optim.Optimizer[float64], int) {
-	base := &optim.SGD[float64]{LR: gamma}
+func (p Phase) optimizer(n int, gamma float64) (optim.Optimizer[[]float64], int) {
+	base := &optim.SGD[[]float64]{LR: gamma}
 	switch p.Method {
 	case SGD:
 		return base, 1
@@ -108,13 +108,13 @@ func (p Phase) optimizer(n int, gamma float64) (optim.Optimizer[float64], int) {
 		if p.Rho == 0 {
 			return base, n
 		}
-		return &optim.SAM[float64]{Base: base, Rho: p.Rho, M: n, Unnormalized: true}, n
+		return &optim.SAM[[]float64]{Base: base, Rho: p.Rho, M: n, Unnormalized: true}, n
 	case OneSAM:
 		if p.Rho == 0 {
 			return base, n
 		}
 		// LossGrad uses ℓ_k = r_k²/2, so ρ∇(r_k²) is 2ρ∇ℓ_k.
-		return &optim.SAM[float64]{Base: base, Rho: 2 * p.Rho, M: 1, Unnormalized: true}, n
+		return &optim.SAM[[]float64]{Base: base, Rho: 2 * p.Rho, M: 1, Unnormalized: true}, n
 	}
 	return base, n
 }

@@ -68,10 +68,10 @@ func Train(ctx context.Context, c Config) (*Result, error) {
 	}
 	n := len(x)
 	p := net.Init(c.Seed)
-	base := &optim.SGD[float64]{LR: c.LR * float64(n)}
-	var opt optim.Optimizer[float64] = base
+	base := &optim.SGD[[]float64]{LR: c.LR * float64(n)}
+	var opt optim.Optimizer[[]float64] = base
 	if c.Rho > 0 {
-		opt = &optim.SAM[float64]{Base: base, Rho: c.Rho}
+		opt = &optim.SAM[[]float64]{Base: base, Rho: c.Rho}
 	}
 	f := func(ps optim.Pass, p, grad []float64) (float64, error) {
 		return net.LossGrad(p, grad, ps.Lo, ps.Hi), nil
