@@ -63,6 +63,8 @@ type Backend struct {
 	labelsCap  int
 	lastLabels []int32
 
+	vec *Vectors // the optimizers' arithmetic, made by the first Vectors call
+
 	err error
 }
 

@@ -35,6 +35,7 @@ void __syncthreads() { pthread_barrier_wait(&shim_barrier); }
 #include "kernels/batchnorm.cu"
 #include "kernels/groupnorm.cu"
 #include "kernels/norm.cu"
+#include "kernels/vectors.cu"
 
 // call unpacks cuLaunchKernel's kernelParams (pointers to each argument) into a call of k.
 template <typename... A, size_t... I>
@@ -55,6 +56,8 @@ static std::map<std::string, trampoline> kernels = {
 	K(axpby), K(add_row_vector), K(sum_rows),
 	K(row_moments), K(groupnorm_fwd), K(groupnorm_bwd), K(groupnorm_param_grad),
 	K(xent_mean), K(xent_grad), K(moments), K(inv_std), K(norm_apply), K(norm_scale_grad), K(channel_sum), K(bn_dx),
+	K(vec_sumsq), K(vec_add_scaled_sumsq), K(vec_perturb_unnormalized), K(vec_adaptive_sumsq), K(vec_adaptive_into),
+	K(vec_scale_into), K(vec_axpy_into), K(vec_add_scaled_restore), K(vec_accumulate_restore), K(vec_sgd),
 };
 
 // ---- recording

@@ -27,6 +27,12 @@ void __syncthreads();
 
 static inline float rsqrtf(float x) { return 1.0f / std::sqrt(x); }
 
+// The round-to-nearest intrinsics: plain operations here (x86-64 without -mfma never
+// contracts a product and a sum into an FMA).
+static inline float __fmul_rn(float a, float b) { return a * b; }
+static inline float __fadd_rn(float a, float b) { return a + b; }
+static inline float __fsub_rn(float a, float b) { return a - b; }
+
 // atomicAdd as CUDA defines it (returns the old value); a lock makes it atomic across the
 // block's threads.
 extern pthread_mutex_t shim_atomic_mu;
