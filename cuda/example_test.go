@@ -9,6 +9,7 @@ import (
 	"github.com/samtrain/samtrain/cuda"
 	"github.com/samtrain/samtrain/graph"
 	"github.com/samtrain/samtrain/nets/resnet"
+	"github.com/samtrain/samtrain/optim"
 )
 
 // Select picks the device from a --device flag; "auto" falls back to the CPU with one line.
@@ -36,38 +37,47 @@ func ExampleSizeClass() {
 	// 3145728 3145728
 }
 
-// A SAM ascent step on the device: the squared norm stays on the GPU, the weights are saved
-// and restored by copy. (Not run: it needs a GPU.)
-func Example() {
-	cache, _ := cuda.DefaultCacheDir()
-	d, err := cuda.Open(cuda.Config{Dirs: cuda.SearchDirs("/", os.Getenv), CacheDir: cache})
+// SAM steps with weights, gradients and optimizer state on the GPU: optim.SAM and
+// optim.SGD over graph.Buffer with the Backend's Vectors. Only the loss and the gradient
+// norms come back to the host. (Not run: it needs a GPU.)
+func ExampleBackend_Vectors() {
+	d, err := cuda.Open(cuda.Config{Dirs: cuda.SearchDirs("/", os.Getenv)})
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer d.Close()
-	k, err := d.Kernels()
+	b, err := cuda.NewBackend(d)
 	if err != nil {
 		log.Fatal(err)
 	}
-	s, err := d.NewStream()
+	defer b.Close()
+	m, err := resnet.New[float32](b, resnet.Config{}, 1)
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer s.Close()
-	const n = 1 << 20
-	w, _ := d.Alloc(n * 4)
-	g, _ := d.Alloc(n * 4)
-	saved, _ := d.Alloc(n * 4)
-	norm2, _ := d.Alloc(4)
-	_ = s.Copy(saved, w, n*4)
-	_ = k.SumSquares(s, g, n, norm2)
-	_ = k.SAMPerturb(s, w, g, norm2, 0.05, 1e-12, n)
-	// ... gradient at the perturbed weights into g ...
-	_ = s.Copy(w, saved, n*4)
-	if err := s.Synchronize(); err != nil {
+	vec := b.Vectors()
+	w := vec.New(m.Params().NumWeights())
+	vec.Copy(w, m.Params().Weights())
+	sam := &optim.SAM[graph.Buffer]{
+		Base: &optim.SGD[graph.Buffer]{LR: 0.1, Momentum: 0.9, WeightDecay: 5e-4, Vec: vec},
+		Vec:  vec, Rho: 0.05, M: 32,
+	}
+	const per = 3 * 32 * 32
+	x, labels := make([]float32, 128*per), make([]int, 128) // one batch
+	grad := func(p optim.Pass, w, g graph.Buffer) (float64, error) {
+		b.Copy(m.Params().Weights(), w) // device to device
+		loss, err := m.Grad(x[p.Lo*per:p.Hi*per], labels[p.Lo:p.Hi], graph.BNMode(p.BN))
+		b.Copy(g, m.Params().Grads())
+		return loss, err
+	}
+	st, err := sam.Step(w, 128, grad)
+	if err == nil {
+		err = b.Err()
+	}
+	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(d)
+	fmt.Println(st.Loss, st.GradNorm)
 }
 
 // A model's gradient on the GPU: the graph runs on a Backend, only the batch goes up and the

@@ -436,7 +436,7 @@ func TestSelfTest(t *testing.T) {
 		if len(checks) < 30 {
 			t.Errorf("%d checks, want every kernel, GEMM, convolution, pooling and SAM step", len(checks))
 		}
-		backend, resnet := 0, 0
+		backend, resnet, sam := 0, 0, 0
 		for _, c := range checks {
 			if !c.Pass {
 				t.Errorf("%s: relative error %g (tolerance %g) %s", c.Name, c.RelErr, c.Tol, c.Err)
@@ -447,11 +447,19 @@ func TestSelfTest(t *testing.T) {
 			if strings.HasPrefix(c.Name, "backend/resnet18_") {
 				resnet++
 			}
+			if strings.HasPrefix(c.Name, "sam_step/") {
+				sam++
+			}
 			t.Logf("%-60s %.2e", c.Name, c.RelErr)
 		}
 		// 37 outputs of graph.Backend kernels, and the ResNet's loss, worst gradient and statistics.
 		if backend != 40 || resnet != 3 {
 			t.Errorf("%d backend checks, %d of them the ResNet's; want 40 and 3", backend, resnet)
+		}
+		// n-SAM and m-SAM through optim.SAM on Backend.Vectors: weights, momentum, loss,
+		// perturbed loss and gradient norm each.
+		if sam != 10 {
+			t.Errorf("%d SAM step checks, want 10", sam)
 		}
 		t.Logf("%d checks", len(checks))
 	})

@@ -15,8 +15,8 @@ var kernelFiles = []string{"prelude.cu", "elementwise.cu", "reduce.cu", "loss.cu
 
 // kernelNames lists the kernels of KernelSource, as launched by Kernels.
 var kernelNames = []string{
-	"relu_fwd", "relu_bwd", "add_fwd", "axpy", "scale", "sam_perturb", "sgd_update",
-	"sum_partial", "sumsq_partial", "softmax_xent_fwd", "softmax_xent_bwd",
+	"relu_fwd", "relu_bwd", "add_fwd", "scale",
+	"sum_partial", "softmax_xent_fwd", "softmax_xent_bwd",
 	"gap_fwd", "gap_bwd", "bn_fwd_train", "bn_fwd_infer", "bn_bwd",
 	"axpby", "add_row_vector", "sum_rows",
 	"row_moments", "groupnorm_fwd", "groupnorm_bwd", "groupnorm_param_grad",
@@ -130,44 +130,15 @@ func (k *Kernels) Add(s *Stream, a, b, y DevicePtr, n int) error {
 	return k.launch1(s, "add_fwd", n, a, b, y, n)
 }
 
-// Axpy queues y += alpha*x (gradient accumulation; m-SAM uses alpha = 1/M).
-func (k *Kernels) Axpy(s *Stream, y DevicePtr, alpha float32, x DevicePtr, n int) error {
-	return k.launch1(s, "axpy", n, y, x, alpha, n)
-}
-
 // Scale queues x *= alpha.
 func (k *Kernels) Scale(s *Stream, x DevicePtr, alpha float32, n int) error {
 	return k.launch1(s, "scale", n, x, alpha, n)
 }
 
-// SAMPerturb queues w += rho/(sqrt(sumsq[0]) + eps) * g, SAM's ascent step, with the squared
-// gradient norm read on the device from sumsq (see SumSquares).
-func (k *Kernels) SAMPerturb(s *Stream, w, g, sumsq DevicePtr, rho, eps float32, n int) error {
-	return k.launch1(s, "sam_perturb", n, w, g, sumsq, rho, eps, n)
-}
-
-// SGD holds torch.optim.SGD's hyper-parameters for Kernels.SGD.
-type SGD struct {
-	LR, Momentum, Dampening, WeightDecay float32
-	Nesterov                             bool
-}
-
-// SGD queues one SGD step on n parameters w with gradient g and momentum buffer buf; first
-// says buf is uninitialised (PyTorch's first step sets buf = d). buf is unused when
-// Momentum is zero.
-func (k *Kernels) SGD(s *Stream, p SGD, w, g, buf DevicePtr, first bool, n int) error {
-	b := func(v bool) int32 {
-		if v {
-			return 1
-		}
-		return 0
-	}
-	return k.launch1(s, "sgd_update", n, w, g, buf, p.LR, p.Momentum, p.Dampening, p.WeightDecay, b(p.Nesterov), b(first), n)
-}
-
-// reduce queues the two-stage reduction name over n floats at x into out[0], scaled by scale.
-func (k *Kernels) reduce(s *Stream, name string, x DevicePtr, n int, scale float32, out DevicePtr) error {
-	if err := checkN(name, n); err != nil {
+// Sum queues out[0] = scale * sum of n floats at x (the mean loss with scale 1/rows): a
+// two-stage reduction, block partial sums and then one block over them.
+func (k *Kernels) Sum(s *Stream, x DevicePtr, n int, scale float32, out DevicePtr) error {
+	if err := checkN("sum", n); err != nil {
 		return err
 	}
 	if n == 0 {
@@ -180,25 +151,10 @@ func (k *Kernels) reduce(s *Stream, name string, x DevicePtr, n int, scale float
 	}
 	defer k.d.Free(partial) // reused only by work queued later on the same stream
 	block := Dim3{blockSize, 1, 1}
-	if name == "sumsq_partial" {
-		err = s.Launch(k.fn[name], g, block, 0, x, partial, n)
-	} else {
-		err = s.Launch(k.fn[name], g, block, 0, x, partial, float32(1), n)
-	}
-	if err != nil {
+	if err := s.Launch(k.fn["sum_partial"], g, block, 0, x, partial, float32(1), n); err != nil {
 		return err
 	}
 	return s.Launch(k.fn["sum_partial"], Dim3{1, 1, 1}, block, 0, partial, out, scale, int(g.X))
-}
-
-// Sum queues out[0] = scale * sum of n floats at x (the mean loss with scale 1/rows).
-func (k *Kernels) Sum(s *Stream, x DevicePtr, n int, scale float32, out DevicePtr) error {
-	return k.reduce(s, "sum_partial", x, n, scale, out)
-}
-
-// SumSquares queues out[0] = sum of x[i]^2 over n floats (the squared gradient norm).
-func (k *Kernels) SumSquares(s *Stream, x DevicePtr, n int, out DevicePtr) error {
-	return k.reduce(s, "sumsq_partial", x, n, 1, out)
 }
 
 // SoftmaxCrossEntropy queues probs = softmax(logits) and loss[r] = -log probs[r][labels[r]]

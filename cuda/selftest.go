@@ -48,10 +48,6 @@ func selfTestRun(d *Device, seed uint64, div int) ([]Check, error) {
 	st.gemm()
 	st.conv()
 	st.pool()
-	for _, m := range []int{1, 2} {
-		st.samStep(m, false)
-		st.samStep(m, true)
-	}
 	st.backend()
 	return st.checks, nil
 }
@@ -156,8 +152,6 @@ func (st *selfTest) elementwise() {
 			}, false},
 		{"add_fwd", func(x, y, out DevicePtr) error { return st.k.Add(st.s, x, y, out, n) },
 			func(x, y, _ float64) float64 { return x + y }, false},
-		{"axpy", func(x, _, out DevicePtr) error { return st.k.Axpy(st.s, out, -0.25, x, n) },
-			func(x, _, out float64) float64 { return out - 0.25*x }, true},
 		{"scale", func(_, _, out DevicePtr) error { return st.k.Scale(st.s, out, 1.5, n) },
 			func(_, _, out float64) float64 { return 1.5 * out }, true},
 	} {
@@ -182,60 +176,24 @@ func (st *selfTest) elementwise() {
 			return out, want, o.run(px, py, out)
 		})
 	}
-	st.run("sgd_update", func() (DevicePtr, []float64, error) {
-		p := SGD{LR: 0.1, Momentum: 0.9, WeightDecay: 5e-4, Nesterov: true}
-		w, wr := st.randn(n, 1)
-		g, gr := st.randn(n, 1)
-		b, br := st.randn(n, 1)
-		pw, err1 := put(st, w)
-		pg, err2 := put(st, g)
-		pb, err3 := put(st, b)
-		if err := errors.Join(err1, err2, err3); err != nil {
-			return 0, nil, err
-		}
-		for i := range wr {
-			d := gr[i] + 5e-4*wr[i]
-			br[i] = 0.9*br[i] + d
-			wr[i] -= 0.1 * (d + 0.9*br[i])
-		}
-		return pw, wr, st.k.SGD(st.s, p, pw, pg, pb, false, n)
-	})
 }
 
 func (st *selfTest) reductions() {
 	n := 1_000_003/st.div | 1 // not a multiple of the block size
-	for _, sq := range []bool{false, true} {
-		name := "sum"
-		if sq {
-			name = "sumsq"
+	st.run("sum", func() (DevicePtr, []float64, error) {
+		x, xr := st.randn(n, 1)
+		var s float64
+		for i, v := range xr {
+			s += math.Abs(v) // summing |x| keeps the reference away from cancellation
+			x[i] = float32(math.Abs(float64(x[i])))
 		}
-		st.run(name, func() (DevicePtr, []float64, error) {
-			x, xr := st.randn(n, 1)
-			px, err1 := put(st, x)
-			out, err2 := st.zeros(1)
-			if err := errors.Join(err1, err2); err != nil {
-				return 0, nil, err
-			}
-			var s float64
-			for _, v := range xr {
-				if sq {
-					s += v * v
-				} else {
-					s += math.Abs(v) // summing |x| keeps the reference away from cancellation
-				}
-			}
-			if sq {
-				return out, []float64{s}, st.k.SumSquares(st.s, px, n, out)
-			}
-			for i := range x {
-				x[i] = float32(math.Abs(float64(x[i])))
-			}
-			if err := CopyToDevice(st.d, px, x); err != nil {
-				return 0, nil, err
-			}
-			return out, []float64{s}, st.k.Sum(st.s, px, n, 1, out)
-		})
-	}
+		px, err1 := put(st, x)
+		out, err2 := st.zeros(1)
+		if err := errors.Join(err1, err2); err != nil {
+			return 0, nil, err
+		}
+		return out, []float64{s}, st.k.Sum(st.s, px, n, 1, out)
+	})
 }
 
 func (st *selfTest) losses() {
@@ -599,97 +557,4 @@ func (st *selfTest) pool() {
 			return py, want, st.s.PoolForward(p, px, py)
 		})
 	}
-}
-
-// samStep checks one (m-)SAM step with SGD of the least-squares loss
-// L(w) = 1/(2B) ||Xw - y||^2, gradient X^T(Xw - y)/B, split into m micro-batches: each
-// micro-batch takes its own ascent step w + rho*g_i/||g_i||, its gradient there is averaged,
-// the weights are restored by copy and SGD (momentum 0.9, weight decay 5e-4) applies the
-// average. m = 1 is SAM (n-SAM with one batch). With weights false it checks the averaged
-// SAM gradient, else the weights after the step.
-func (st *selfTest) samStep(m int, weights bool) {
-	const batch, dim, rho = 256, 64, 0.5 // a large rho makes a wrong ascent step show
-	name := "sam"
-	if m > 1 {
-		name = fmt.Sprintf("msam_m%d", m)
-	}
-	if weights {
-		name += "_weights"
-	} else {
-		name += "_grad"
-	}
-	st.run(name, func() (DevicePtr, []float64, error) {
-		x, xr := st.randn(batch*dim, 1)
-		y, yr := st.randn(batch, 1)
-		w, wr := st.randn(dim, 0.1)
-		px, e1 := put(st, x)
-		py, e2 := put(st, y)
-		pw, e3 := put(st, w)
-		saved, e4 := st.zeros(dim)
-		g, e5 := st.zeros(dim)
-		acc, e6 := st.zeros(dim)
-		res, e7 := st.zeros(batch)
-		norm2, e8 := st.zeros(1)
-		buf, e9 := st.zeros(dim)
-		if err := errors.Join(e1, e2, e3, e4, e5, e6, e7, e8, e9); err != nil {
-			return 0, nil, err
-		}
-		mb := batch / m
-		grad := func(i int) error { // g = X_i^T (X_i w - y_i) / mb on micro-batch i
-			xi, yi := px+DevicePtr(i*mb*dim*4), py+DevicePtr(i*mb*4)
-			return errors.Join(
-				st.s.Copy(res, yi, uint64(mb*4)),
-				st.s.Sgemm(false, false, mb, 1, dim, 1, xi, pw, -1, res),
-				st.s.Sgemm(true, false, dim, 1, mb, 1/float32(mb), xi, res, 0, g))
-		}
-		var errs []error
-		errs = append(errs, st.s.Copy(saved, pw, dim*4))
-		for i := 0; i < m; i++ {
-			errs = append(errs,
-				grad(i),
-				st.k.SumSquares(st.s, g, dim, norm2),
-				st.k.SAMPerturb(st.s, pw, g, norm2, rho, 1e-12, dim),
-				grad(i),
-				st.k.Axpy(st.s, acc, 1/float32(m), g, dim),
-				st.s.Copy(pw, saved, dim*4))
-		}
-		errs = append(errs, st.k.SGD(st.s, SGD{LR: 0.1, Momentum: 0.9, WeightDecay: 5e-4}, pw, acc, buf, true, dim))
-
-		refGrad := func(w []float64, i int) []float64 {
-			g := make([]float64, dim)
-			for r := i * mb; r < (i+1)*mb; r++ {
-				var s float64
-				for j := 0; j < dim; j++ {
-					s += xr[r*dim+j] * w[j]
-				}
-				s -= yr[r]
-				for j := 0; j < dim; j++ {
-					g[j] += xr[r*dim+j] * s / float64(mb)
-				}
-			}
-			return g
-		}
-		avg := make([]float64, dim)
-		for i := 0; i < m; i++ {
-			g := refGrad(wr, i)
-			var n2 float64
-			for _, v := range g {
-				n2 += v * v
-			}
-			wp := make([]float64, dim)
-			for j := range wp {
-				wp[j] = wr[j] + rho/(math.Sqrt(n2)+1e-12)*g[j]
-			}
-			for j, v := range refGrad(wp, i) {
-				avg[j] += v / float64(m)
-			}
-		}
-		if !weights {
-			return acc, avg, errors.Join(errs...)
-		}
-		for j := range wr {
-			wr[j] -= 0.1 * (avg[j] + 5e-4*wr[j]) // first step: the momentum buffer is d itself
-		}
-		return pw, wr, errors.Join(errs...)
-	})
 }

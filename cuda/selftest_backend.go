@@ -242,6 +242,9 @@ func (st *selfTest) backend() {
 		}
 	}
 	st.resnet(b, small)
+	if b.Err() == nil {
+		st.samSteps(b, small)
+	}
 }
 
 // resnet compares one gradient of a PreAct ResNet-18 (BatchNorm, batch statistics) on b

@@ -11,17 +11,6 @@ extern "C" __global__ void sum_partial(const float* x, float* out, float scale, 
 	if (threadIdx.x == 0) out[blockIdx.x] = scale * s;
 }
 
-// sumsq_partial: out[blockIdx.x] = sum of x[i]^2 over this block's share (squared norms for
-// SAM's rho/||g||).
-extern "C" __global__ void sumsq_partial(const float* x, float* out, int n) {
-	__shared__ float sh[1024];
-	float s = 0.0f;
-	for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x)
-		s += x[i] * x[i];
-	s = block_sum(s, sh);
-	if (threadIdx.x == 0) out[blockIdx.x] = s;
-}
-
 // sum_rows: s[j] = sum over r of y[r*cols + j] (a bias gradient), one thread per column.
 extern "C" __global__ void sum_rows(const float* y, float* s, int rows, int cols) {
 	for (int j = blockIdx.x * blockDim.x + threadIdx.x; j < cols; j += blockDim.x * gridDim.x) {

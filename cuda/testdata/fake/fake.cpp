@@ -50,8 +50,8 @@ static void call(void (*k)(A...), void** p) {
 typedef void (*trampoline)(void**);
 #define K(name) {#name, [](void** p) { call(name, p); }}
 static std::map<std::string, trampoline> kernels = {
-	K(relu_fwd), K(relu_bwd), K(add_fwd), K(axpy), K(scale), K(sam_perturb), K(sgd_update),
-	K(sum_partial), K(sumsq_partial), K(softmax_xent_fwd), K(softmax_xent_bwd),
+	K(relu_fwd), K(relu_bwd), K(add_fwd), K(scale),
+	K(sum_partial), K(softmax_xent_fwd), K(softmax_xent_bwd),
 	K(gap_fwd), K(gap_bwd), K(bn_fwd_train), K(bn_fwd_infer), K(bn_bwd),
 	K(axpby), K(add_row_vector), K(sum_rows),
 	K(row_moments), K(groupnorm_fwd), K(groupnorm_bwd), K(groupnorm_param_grad),
