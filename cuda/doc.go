@@ -8,14 +8,17 @@
 // the device's own architecture to a CUBIN and cached on disk), kernel launches, cuBLAS SGEMM and
 // cuDNN convolution and pooling. [Kernels] launches the project's element-wise and reduction
 // kernels (ReLU, residual add, softmax cross-entropy, global average pooling, BatchNorm and
-// GroupNorm, SGD, SAM's ascent step and gradient norm, m-SAM accumulation); [SelfTest] checks
-// all of it on a device against float64 Go loops.
+// GroupNorm); [SelfTest] checks all of it on a device against float64 Go loops.
 //
 // [Backend] implements graph.Backend[float32] on top of it: a model built with
 // resnet.New[float32](backend, ...) runs its forward and backward passes on the device, every
 // kernel queued on the Backend's one stream, with the host waiting only in Download (reading
-// the loss or a gradient). [SelfTest] also compares every Backend kernel and one ResNet-18
-// gradient with graph/cpu.
+// the loss or a gradient). [Backend.Vectors] is the optimizers' arithmetic on the Backend's
+// buffers ([Vectors], optim.Vectors[graph.Buffer]): with it optim.SAM and optim.SGD keep the
+// weights, gradients, SAM's buffers and the momentum on the device, and run SGD, SAM's
+// perturbation and restore, the gradient norm and m-SAM's accumulation as kernels on the
+// same stream; only the norms come back to the host. [SelfTest] also compares every Backend
+// kernel, one ResNet-18 gradient and one n-SAM and m-SAM step with graph/cpu.
 //
 // Without a GPU the package's tests build a fake of the four libraries with g++
 // (testdata/fake), which runs the real kernel sources on the CPU through a small shim, and
@@ -34,7 +37,9 @@
 // mismatched lengths) return errors; nothing in this package panics on bad input, except
 // [Backend], whose graph.Backend methods return no errors: there a size mismatch is a bug of
 // the graph layer and panics (as graph.Backend documents), and a failed library call is kept,
-// returned by [Backend.Err] and turns later work into no-ops and downloads into NaN.
+// returned by [Backend.Err] and turns later work into no-ops and downloads into NaN. [Vectors]
+// panics on nothing: a failed call or a bad argument (vectors of different lengths, a buffer
+// not from the Backend) is kept as the Backend's Err, and norms return NaN.
 //
 // Device memory is addressed by [DevicePtr]; using a pointer after [Device.Free] or after
 // [Device.Close] is a bug the driver may or may not report.

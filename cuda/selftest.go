@@ -17,15 +17,18 @@ type Check struct {
 	Err    string  `json:"error,omitempty"`
 }
 
-// SelfTest runs every kernel, cuBLAS SGEMM, the cuDNN convolutions and pooling, and one SAM
-// and one m-SAM step of a linear least-squares model on d, on random inputs drawn from seed,
-// and compares each with a plain Go loop in float64. Then it runs every kernel of
-// graph.Backend on a Backend on d and on graph/cpu's float32 backend from the same random
-// inputs (checks named backend/<kernel>/<output>), and one gradient of a PreAct ResNet-18 of
-// width 16 on a batch of 8 CIFAR-sized images on both (backend/resnet18_...: the loss, the
-// parameter whose gradient differs most, the BatchNorm running statistics). It returns an
-// error only when the kernels cannot be compiled or loaded; failed comparisons are Checks
-// with Pass false.
+// SelfTest runs every kernel, cuBLAS SGEMM, the cuDNN convolutions and pooling on d, on
+// random inputs drawn from seed, and compares each with a plain Go loop in float64. Then it
+// runs every kernel of graph.Backend on a Backend on d and on graph/cpu's float32 backend
+// from the same random inputs (checks named backend/<kernel>/<output>), and one gradient of
+// a PreAct ResNet-18 of width 16 on a batch of 8 CIFAR-sized images on both
+// (backend/resnet18_...: the loss, the parameter whose gradient differs most, the BatchNorm
+// running statistics). Last, the optimizers' device path: Vectors.Norm of a long vector
+// (vectors/norm), and one n-SAM and one m-SAM (m = 4) step of that ResNet with optim.SAM and
+// optim.SGD on Backend.Vectors, weights and optimizer state on the device, against the same
+// step of optim.SAM on graph/cpu in float64 (sam_step/...: weights, momentum, loss, perturbed
+// loss, gradient norm). It returns an error only when the kernels cannot be compiled or
+// loaded; failed comparisons are Checks with Pass false.
 //
 // TF32 is off (the binding's default), so float32 results should agree to about 1e-6; the
 // tolerance is the project's target of 1e-4.
