@@ -205,6 +205,31 @@ func (b *Backend) Alloc(n int) graph.Buffer {
 	return buf
 }
 
+// Free gives x, a buffer returned by Alloc (or by Vectors.New), back to the device's caching
+// allocator before Close: for buffers made during training, such as the copy of the
+// momentum that optim.SGD.State returns for a checkpoint. Work queued before Free may still
+// use x; the allocator hands the memory out again only to work queued later (all of the
+// Backend's work is on its one stream). x and its slices must not be used afterwards. A
+// buffer that is not a live allocation of this Backend (a Slice view, another Backend's, one
+// freed already) is an error, and nothing is freed.
+func (b *Backend) Free(x graph.Buffer) error {
+	d, ok := x.(*Buffer)
+	if !ok || d == nil {
+		return fmt.Errorf("cuda: Free of %T, not a *cuda.Buffer", x)
+	}
+	for i, p := range b.allocs {
+		if p == d.p && p != 0 {
+			b.allocs = append(b.allocs[:i], b.allocs[i+1:]...)
+			d.p, d.n = 0, 0
+			if err := b.d.Free(p); err != nil {
+				return fmt.Errorf("cuda: backend free: %w", err)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("cuda: Free of a buffer at %#x that is not a live allocation of this Backend", uint64(d.p))
+}
+
 // Slice returns the view [lo, hi) of x, sharing its memory.
 func (b *Backend) Slice(x graph.Buffer, lo, hi int) graph.Buffer {
 	d := b.buf("Slice", x, 0)

@@ -264,3 +264,35 @@ func checkResNet(t *testing.T, d *Device, cfg resnet.Config, mode graph.BNMode) 
 		}
 	}
 }
+
+// TestBackendFree: Free gives an allocation back to the device's allocator, which hands the
+// same block to the next Alloc of its size; a view, a freed buffer and a foreign value are
+// errors.
+func TestBackendFree(t *testing.T) {
+	d := fakeDevice(t)
+	b := newBackend(t, d)
+	x := b.Alloc(1000)
+	p := x.(*Buffer).Ptr()
+	if err := b.Free(b.Slice(x, 1, 3)); err == nil {
+		t.Error("Free of a slice view succeeded")
+	}
+	if err := b.Free(x); err != nil {
+		t.Fatalf("Free: %v", err)
+	}
+	if x.Len() != 0 {
+		t.Errorf("freed buffer has length %d, want 0", x.Len())
+	}
+	if err := b.Free(x); err == nil {
+		t.Error("second Free of a buffer succeeded")
+	}
+	if err := b.Free(nil); err == nil {
+		t.Error("Free(nil) succeeded")
+	}
+	y := b.Alloc(1000)
+	if got := y.(*Buffer).Ptr(); got != p {
+		t.Errorf("Alloc after Free got block %#x, want the freed %#x from the cache", got, p)
+	}
+	if len(b.allocs) != 1 {
+		t.Errorf("%d allocations held for Close, want 1", len(b.allocs))
+	}
+}

@@ -37,7 +37,8 @@ var _ optim.Vectors[graph.Buffer] = (*Vectors)(nil)
 // Backend's Err, as for its graph kernels: later work does nothing and norms return NaN, so
 // that optim reports optim.ErrNonFinite. Length mismatches wrap optim.ErrSize.
 //
-// New allocates through Backend.Alloc: the memory is held until Backend.Close.
+// New allocates through Backend.Alloc: the memory is held until Backend.Close, or until
+// Backend.Free (for a vector the caller made, such as optim.SGD.State's momentum copy).
 type Vectors struct {
 	b       *Backend
 	partial *Buffer   // per-block float64 sums of squares, two float32 elements each
