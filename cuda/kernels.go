@@ -21,7 +21,7 @@ var kernelNames = []string{
 	"axpby", "add_row_vector", "sum_rows",
 	"row_moments", "groupnorm_fwd", "groupnorm_bwd", "groupnorm_param_grad",
 	"xent_mean", "xent_grad", "moments", "inv_std", "norm_apply", "norm_scale_grad", "channel_sum", "bn_dx",
-	"vec_sumsq", "vec_add_scaled_sumsq", "vec_perturb_unnormalized", "vec_adaptive_sumsq", "vec_adaptive_into",
+	"vec_sum_f64", "vec_sumsq", "vec_add_scaled_sumsq", "vec_perturb_unnormalized", "vec_adaptive_sumsq", "vec_adaptive_into",
 	"vec_scale_into", "vec_axpy_into", "vec_add_scaled_restore", "vec_accumulate_restore", "vec_sgd",
 }
 

@@ -23,13 +23,13 @@ var _ optim.Vectors[graph.Buffer] = (*Vectors)(nil)
 // out bit for bit as on the host.
 //
 // Norms: a norm kernel writes one float64 partial sum of squares per block (a tree sum over
-// the block's share of the squares, each exact in float64); the host waits for the stream,
-// reads the partials back and adds them in float64. Reading the partials is the only time
-// a method waits for the device: Norm, AddScaledNorm, PerturbUnnormalized and AdaptiveNorm
-// each synchronise the stream once (in a SAM step that is once per micro-batch, after the
-// clean pass whose loss the host has just read anyway). The sum is deterministic but grouped
-// differently from Host's, so norms agree with Host's to about 1e-14 relative, not bit for
-// bit.
+// the block's share of the squares, each exact in float64), and a one-block kernel adds the
+// partials in float64; the host waits for the stream and reads that one float64 back.
+// Reading it is the only time a method waits for the device: Norm, AddScaledNorm,
+// PerturbUnnormalized and AdaptiveNorm each synchronise the stream once (in a SAM step that
+// is once per micro-batch, after the clean pass whose loss the host has just read anyway).
+// The sum is deterministic but grouped differently from Host's, so norms agree with Host's
+// to about 1e-14 relative, not bit for bit.
 //
 // Gaussian draws on the host, in index order, and uploads the float32 values (it is the
 // rare path of SAM's random-direction control).
@@ -43,8 +43,7 @@ var _ optim.Vectors[graph.Buffer] = (*Vectors)(nil)
 // Backend.Free (for a vector the caller made, such as optim.SGD.State's momentum copy).
 type Vectors struct {
 	b       *Backend
-	partial *Buffer   // per-block float64 sums of squares, two float32 elements each
-	sums    []float64 // host copy of the partial sums
+	partial *Buffer   // per-block float64 sums of squares and their total, two float32 elements each
 	draw    []float32 // host draws of Gaussian
 }
 
@@ -249,8 +248,8 @@ func (v *Vectors) SGD(w, g, buf graph.Buffer, u optim.SGDUpdate) {
 }
 
 // norm queues the norm kernel name over n elements with args, followed by the partial sums'
-// buffer and n, waits for it and returns the square root of the sum of the partials: NaN
-// after a failure.
+// buffer and n, and their sum by vec_sum_f64; waits for the stream and returns the square
+// root of the sum: NaN after a failure.
 func (v *Vectors) norm(name string, n int, args ...any) float64 {
 	b := v.b
 	if n == 0 {
@@ -260,23 +259,22 @@ func (v *Vectors) norm(name string, n int, args ...any) float64 {
 		return 0
 	}
 	g := min(max((n+b.block-1)/b.block, 1), b.k.maxGrid)
-	if v.partial == nil || v.partial.n < 2*g {
-		v.partial = b.Alloc(2 * b.k.maxGrid).(*Buffer)
-		v.sums = make([]float64, b.k.maxGrid)
+	if v.partial == nil || v.partial.n < 2*(g+1) {
+		// maxGrid partial sums, then their total: float64s in pairs of float32 elements.
+		v.partial = b.Alloc(2 * (b.k.maxGrid + 1)).(*Buffer)
 	}
+	total := v.partial.p + DevicePtr(8*g)
 	b.launch(name, g, append(args, v.partial.p, n)...)
+	b.launch("vec_sum_f64", 1, v.partial.p, total, g)
 	if b.err == nil {
 		b.fail(b.s.Synchronize())
 	}
+	var sum [1]float64
 	if b.err == nil {
-		b.fail(CopyFromDevice(b.d, v.sums[:g], v.partial.p))
+		b.fail(CopyFromDevice(b.d, sum[:], total))
 	}
 	if b.err != nil {
 		return math.NaN()
 	}
-	var s float64
-	for _, x := range v.sums[:g] {
-		s += x
-	}
-	return math.Sqrt(s)
+	return math.Sqrt(sum[0])
 }

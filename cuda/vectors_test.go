@@ -44,7 +44,7 @@ func TestVectorsConformance(t *testing.T) {
 }
 
 // TestVectorsStream: the methods queue their work on the Backend's stream, and only the
-// norms wait for it, once each.
+// norms wait for it, once each, reading back one float64.
 func TestVectorsStream(t *testing.T) {
 	d := fakeDevice(t)
 	b := newBackend(t, d)
@@ -70,10 +70,13 @@ func TestVectorsStream(t *testing.T) {
 	if n := fake.get("cuStreamSynchronize.calls"); n != syncs+1 {
 		t.Errorf("%d stream synchronisations by Norm, want 1", n-syncs)
 	}
+	if n := fake.get("cuMemcpyDtoH_v2.bytes"); n != 8 {
+		t.Errorf("Norm read %d bytes back, want 8", n)
+	}
 	launches := fake.get("cuLaunchKernel.calls")
 	v.AddScaledNorm(y, x, 5e-4)
-	if n := fake.get("cuLaunchKernel.calls") - launches; n != 1 {
-		t.Errorf("AddScaledNorm made %d launches, want 1", n)
+	if n := fake.get("cuLaunchKernel.calls") - launches; n != 2 {
+		t.Errorf("AddScaledNorm made %d launches, want 2 (the fused kernel, the sum of its block partials)", n)
 	}
 }
 

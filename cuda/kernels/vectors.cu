@@ -3,8 +3,8 @@
 // computed in float32 with every product rounded before it is added (__fmul_rn, which the
 // compiler never contracts into an FMA), so the vectors come out bit for bit as on the host.
 // Kernels that also return a norm write one float64 partial sum of squares per block into
-// partial[blockIdx.x] (a tree sum over the block, deterministic); the host adds the partials
-// in float64. Grid-stride loops: any grid, blockDim.x a power of two <= 1024. Outputs may
+// partial[blockIdx.x] (a tree sum over the block, deterministic); vec_sum_f64 then adds the
+// partials in float64 for the host to read. Grid-stride loops: any grid, blockDim.x a power of two <= 1024. Outputs may
 // alias inputs (each element is read before it is written, by the same thread).
 
 // block_sum_f64 is block_sum (prelude.cu) in float64.
@@ -19,6 +19,15 @@ __device__ double block_sum_f64(double v, double* sh) {
 	double r = sh[0];
 	__syncthreads();
 	return r;
+}
+
+// vec_sum_f64: out[0] = sum of the g partial sums, in float64, in one block (deterministic).
+extern "C" __global__ void vec_sum_f64(const double* partial, double* out, int g) {
+	__shared__ double sh[1024];
+	double s = 0.0;
+	for (int i = threadIdx.x; i < g; i += blockDim.x) s += partial[i];
+	s = block_sum_f64(s, sh);
+	if (threadIdx.x == 0) out[0] = s;
 }
 
 // vec_sumsq: partial[block] = sum of x[i]^2 (float64) over the block's share. optim's norm2.

@@ -56,7 +56,7 @@ static std::map<std::string, trampoline> kernels = {
 	K(axpby), K(add_row_vector), K(sum_rows),
 	K(row_moments), K(groupnorm_fwd), K(groupnorm_bwd), K(groupnorm_param_grad),
 	K(xent_mean), K(xent_grad), K(moments), K(inv_std), K(norm_apply), K(norm_scale_grad), K(channel_sum), K(bn_dx),
-	K(vec_sumsq), K(vec_add_scaled_sumsq), K(vec_perturb_unnormalized), K(vec_adaptive_sumsq), K(vec_adaptive_into),
+	K(vec_sum_f64), K(vec_sumsq), K(vec_add_scaled_sumsq), K(vec_perturb_unnormalized), K(vec_adaptive_sumsq), K(vec_adaptive_into),
 	K(vec_scale_into), K(vec_axpy_into), K(vec_add_scaled_restore), K(vec_accumulate_restore), K(vec_sgd),
 };
 
@@ -157,7 +157,7 @@ int cuMemFree_v2(CUdeviceptr p) {
 int cuMemHostAlloc(void** p, size_t n, unsigned flags) { I("host.flags") = flags; *p = calloc(1, n); return result("cuMemHostAlloc"); }
 int cuMemFreeHost(void* p) { free(p); return result("cuMemFreeHost"); }
 int cuMemcpyHtoD_v2(CUdeviceptr d, const void* s, size_t n) { memcpy((void*)(uintptr_t)d, s, n); return result("cuMemcpyHtoD_v2"); }
-int cuMemcpyDtoH_v2(void* d, CUdeviceptr s, size_t n) { memcpy(d, (void*)(uintptr_t)s, n); return result("cuMemcpyDtoH_v2"); }
+int cuMemcpyDtoH_v2(void* d, CUdeviceptr s, size_t n) { I("cuMemcpyDtoH_v2.bytes") = (long long)n; memcpy(d, (void*)(uintptr_t)s, n); return result("cuMemcpyDtoH_v2"); }
 int cuMemcpyHtoDAsync_v2(CUdeviceptr d, const void* s, size_t n, void* st) { I("async.stream") = (long long)(uintptr_t)st; memcpy((void*)(uintptr_t)d, s, n); return result("cuMemcpyHtoDAsync_v2"); }
 int cuMemcpyDtoHAsync_v2(void* d, CUdeviceptr s, size_t n, void* st) { I("async.stream") = (long long)(uintptr_t)st; memcpy(d, (void*)(uintptr_t)s, n); return result("cuMemcpyDtoHAsync_v2"); }
 int cuMemcpyDtoDAsync_v2(CUdeviceptr d, CUdeviceptr s, size_t n, void* st) { I("async.stream") = (long long)(uintptr_t)st; memmove((void*)(uintptr_t)d, (void*)(uintptr_t)s, n); return result("cuMemcpyDtoDAsync_v2"); }
