@@ -115,7 +115,7 @@ func (st *selfTest) samStep(b *Backend, name string, cfg resnet.Config, m, n, pe
 	st.check64(name+"/grad_norm", []float32{float32(ds.GradNorm)}, []float64{hs.GradNorm})
 }
 
-// vectorsNorm checks Vectors.Norm (block partial sums in float64, added on the host) on a
+// vectorsNorm checks Vectors.Norm (float64 block partial sums and their float64 total) on a
 // vector whose length is no multiple of the block size and spans every block of the grid.
 func (st *selfTest) vectorsNorm(b *Backend) {
 	n := 1_000_003/st.div | 1
