@@ -72,7 +72,10 @@ func testVectors[T Float](t *testing.T) {
 		}, [4][]float64{x, {1.5, -1, 2, 6}, z, {1.75, -2.5, 4, 7}}, math.Sqrt(43.25)},
 		{"AdaptiveNorm", func(v optim.Vectors[graph.Buffer], a bufs) float64 { return v.AdaptiveNorm(a[1], a[0], 1) },
 			[4][]float64{x, y, z, zero}, math.Sqrt(126)}, // (|x|+1)⊙y = (1, 3, −4, 10)
-		{"AdaptiveInto", func(v optim.Vectors[graph.Buffer], a bufs) float64 { v.AdaptiveInto(a[3], a[1], a[0], 1, 0.5); return noNorm },
+		{"AdaptiveInto", func(v optim.Vectors[graph.Buffer], a bufs) float64 {
+			v.AdaptiveInto(a[3], a[1], a[0], 1, 0.5)
+			return noNorm
+		},
 			[4][]float64{x, y, z, {1, 4.5, -8, 25}}, noNorm},
 		{"SGD plain", func(v optim.Vectors[graph.Buffer], a bufs) float64 {
 			v.SGD(a[0], a[1], nil, optim.SGDUpdate{LR: 0.5, Shrink: 1})
