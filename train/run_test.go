@@ -12,6 +12,7 @@ import (
 
 	"github.com/samtrain/samtrain/datasets/cifar"
 	"github.com/samtrain/samtrain/datasets/cifar/cifartest"
+	"github.com/samtrain/samtrain/graph"
 	"github.com/samtrain/samtrain/graph/cpu"
 )
 
@@ -107,7 +108,7 @@ func TestResumeBitForBit(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			r := newRun(t, tc.spec, part)
 			if tc.stepPlanned {
-				r.afterStep = func(e, p int, _ []float32) {
+				r.afterStep = func(e, p int, _ graph.Buffer) {
 					if e == tc.stopStep[0] && p == tc.stopStep[1] {
 						cancel()
 					}
@@ -151,9 +152,9 @@ func TestDivergence(t *testing.T) {
 		r.afterEpoch = func(e int) {
 			good, _ = os.ReadFile(filepath.Join(out, CheckpointFile))
 		}
-		r.afterStep = func(e, p int, w []float32) {
+		r.afterStep = func(e, p int, w graph.Buffer) {
 			if e == 1 && p == 1 {
-				w[0] = float32(math.NaN())
+				r.Backend.Upload(r.Backend.Slice(w, 0, 1), []float32{float32(math.NaN())})
 			}
 		}
 		_, err := r.Train(context.Background())
@@ -179,7 +180,7 @@ func TestUnwritableOutput(t *testing.T) {
 	}
 	r := newRun(t, tinySpec(), filepath.Join(file, "out"))
 	steps := 0
-	r.afterStep = func(int, int, []float32) { steps++ }
+	r.afterStep = func(int, int, graph.Buffer) { steps++ }
 	if _, err := r.Train(context.Background()); err == nil || steps != 0 {
 		t.Errorf("error %v after %d steps, want an error before training", err, steps)
 	}
