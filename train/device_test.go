@@ -10,6 +10,7 @@ import (
 
 	"github.com/samtrain/samtrain/graph"
 	"github.com/samtrain/samtrain/graph/cpu"
+	"github.com/samtrain/samtrain/nets/resnet"
 	"github.com/samtrain/samtrain/optim"
 )
 
@@ -92,5 +93,12 @@ func TestNoVectors(t *testing.T) {
 	}
 	if _, err := Vectors[float32](noVectors{}); err == nil {
 		t.Error("Vectors of a backend without Vectors: no error")
+	}
+	m, err := resnet.New[float32](noVectors{&cpu.Backend[float32]{}}, resnet.Config{Width: 2}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Bench(context.Background(), m, BenchConfig{Batch: 2, Steps: 1}, []Method{{Name: "ERM"}}); err == nil || !strings.Contains(err.Error(), "Vectors") {
+		t.Errorf("Bench: %v, want an error naming Vectors", err)
 	}
 }
