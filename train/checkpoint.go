@@ -202,14 +202,15 @@ func (c *Checkpoint) NewModel(b graph.Backend[float32]) (*graph.Model[float32], 
 }
 
 // sgdState returns o's state for a checkpoint, in host memory: o steps the
-// weight Buffers of m's backend, so its momentum (a copy, from SGD.State) is
-// downloaded.
+// weight Buffers of m's backend, so its momentum buffer is downloaded (read
+// in place: a device copy per checkpoint would hold device memory until the
+// backend closes).
 func sgdState(o *optim.SGD[graph.Buffer], m *graph.Model[float32]) optim.SGDState[[]float32] {
-	st := o.State()
+	st := o.StateView()
 	out := optim.SGDState[[]float32]{Steps: st.Steps}
-	if st.Momentum != nil && st.Momentum.Len() > 0 {
-		out.Momentum = make([]float32, st.Momentum.Len())
-		m.Params().Backend().Download(out.Momentum, st.Momentum)
+	if b := st.Momentum; b != nil && b.Len() > 0 {
+		out.Momentum = make([]float32, b.Len())
+		m.Params().Backend().Download(out.Momentum, b)
 	}
 	return out
 }
