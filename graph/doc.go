@@ -18,7 +18,11 @@
 // into one flat weight Buffer, their gradients as views into one flat
 // gradient Buffer, and BatchNorm running statistics in a separate flat
 // state Buffer. An optimizer updates the flat weights in place and the
-// model sees it on its next pass.
+// model sees it on its next pass: optim.SAM[graph.Buffer] with the
+// backend's Vectors (graph/cpu, cuda) steps Params().Weights() where it
+// lives, through Model.GradBuffers, which copies nothing for the model's
+// own weight and gradient Buffers; Model.GradAt does the same for host
+// slices (free for Model.Weights() on a host backend).
 //
 // # Execution
 //

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"reflect"
 
 	"gorgonia.org/gorgonia"
 )
@@ -224,9 +225,37 @@ func (m *Model[T]) Grad(x []T, labels []int, mode BNMode) (float64, error) {
 	return float64(loss[0]), nil
 }
 
-// GradAt is Grad at the weights w, writing the gradient into grad: the
-// shape of optim.GradFunc. w and grad are copied in and out unless they are
-// the model's own flat slices (Weights and Gradient), which is free.
+// GradBuffers is Grad at the weights w, writing the gradient into grad: the
+// shape of optim.GradFunc[graph.Buffer]. w and grad are Buffers of the
+// model's backend with NumWeights elements. When they are the model's own
+// (Params().Weights() and Params().Grads()) nothing is copied, as when an
+// optimizer steps the model's weights in place; otherwise w is copied into
+// the model's weights before the pass and the gradient into grad after it
+// (Backend.Copy), and the model keeps w.
+func (m *Model[T]) GradBuffers(w, grad Buffer, x []T, labels []int, mode BNMode) (float64, error) {
+	nw := m.p.NumWeights()
+	if w == nil || grad == nil {
+		return 0, fmt.Errorf("graph: nil weights or gradient Buffer")
+	}
+	if w.Len() != nw || grad.Len() != nw {
+		return 0, fmt.Errorf("graph: weights and gradient have %d and %d elements, want %d", w.Len(), grad.Len(), nw)
+	}
+	if !m.same(w, m.p.w) {
+		m.b.Copy(m.p.w, w)
+	}
+	loss, err := m.Grad(x, labels, mode)
+	if err != nil {
+		return 0, err
+	}
+	if !m.same(grad, m.p.g) {
+		m.b.Copy(grad, m.p.g)
+	}
+	return loss, nil
+}
+
+// GradAt is GradBuffers for weights and gradient in host memory: w is
+// uploaded and the gradient downloaded unless they are the model's own flat
+// slices (Weights and Gradient), which is free.
 func (m *Model[T]) GradAt(w, grad, x []T, labels []int, mode BNMode) (float64, error) {
 	nw := m.p.NumWeights()
 	if len(w) != nw || len(grad) != nw {
@@ -235,7 +264,7 @@ func (m *Model[T]) GradAt(w, grad, x []T, labels []int, mode BNMode) (float64, e
 	if !sameSlice(w, m.Weights()) {
 		m.b.Upload(m.p.w, w)
 	}
-	loss, err := m.Grad(x, labels, mode)
+	loss, err := m.GradBuffers(m.p.w, m.p.g, x, labels, mode)
 	if err != nil {
 		return 0, err
 	}
@@ -243,6 +272,16 @@ func (m *Model[T]) GradAt(w, grad, x []T, labels []int, mode BNMode) (float64, e
 		m.b.Download(grad, m.p.g)
 	}
 	return loss, nil
+}
+
+// same reports whether a and b are the same Buffer: the same memory on a
+// host backend (whose Buffers may be slices, which == cannot compare), else
+// equal comparable values (device Buffers are pointers).
+func (m *Model[T]) same(a, b Buffer) bool {
+	if h, ok := m.b.(Host[T]); ok {
+		return sameSlice(h.Data(a), h.Data(b))
+	}
+	return reflect.TypeOf(a).Comparable() && a == b
 }
 
 func sameSlice[T Float](a, b []T) bool {

@@ -1,12 +1,14 @@
 package graph_test
 
 import (
+	"slices"
 	"testing"
 
 	"gorgonia.org/gorgonia"
 
 	"github.com/samtrain/samtrain/graph"
 	"github.com/samtrain/samtrain/graph/cpu"
+	"github.com/samtrain/samtrain/nets/resnet"
 )
 
 // TestModelErrors checks that bad arguments are errors, not panics.
@@ -130,5 +132,99 @@ func TestBatchNormOneValue(t *testing.T) {
 	}
 	if _, err := m.Grad([]float64{1, 2, 3, 4}, []int{0, 1}, graph.BNUpdate); err != nil {
 		t.Errorf("two examples: %v", err)
+	}
+}
+
+// copyCounter is graph/cpu counting Copy calls.
+type copyCounter struct {
+	*cpu.Backend[float64]
+	copies int
+}
+
+func (c *copyCounter) Copy(dst, src graph.Buffer) { c.copies++; c.Backend.Copy(dst, src) }
+
+// TestGradBuffers checks GradBuffers against Grad on a model holding the same
+// weights, with the model's own weight and gradient Buffers (no copy) and
+// with Buffers of their own (one Copy each), and that the model keeps the
+// weights of the pass.
+func TestGradBuffers(t *testing.T) {
+	newModel := func(b graph.Backend[float64]) *graph.Model[float64] {
+		m, err := resnet.New[float64](b, resnet.Config{Width: 2, Input: [3]int{3, 8, 8}}, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	for _, tc := range []struct {
+		name            string
+		ownW, ownG      bool
+		wantCopiesAdded int
+	}{
+		{"own weights and gradient", true, true, 0},
+		{"own weights", true, false, 1},
+		{"own gradient", false, true, 1},
+		{"separate", false, false, 2},
+	} {
+		be := &copyCounter{Backend: &cpu.Backend[float64]{}}
+		m, ref := newModel(be), newModel(&cpu.Backend[float64]{})
+		x, labels, _ := randomBatch(2, m.Input(), m.Classes())
+		p := m.Params()
+		w, grad := p.Weights(), p.Grads()
+		if !tc.ownW {
+			w = be.Alloc(p.NumWeights())
+		}
+		if !tc.ownG {
+			grad = be.Alloc(p.NumWeights())
+		}
+		wv := slices.Clone(m.Weights())
+		for i := range wv {
+			wv[i] *= 1.5 // other weights than the model's, as after an optimizer step
+		}
+		be.Upload(w, wv)
+		copy(ref.Weights(), wv)
+		want, err := ref.Grad(x, labels, graph.BNFrozen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Grad on its own may copy (inside the program): count only what GradBuffers adds.
+		be.copies = 0
+		if _, err := m.Grad(x, labels, graph.BNFrozen); err != nil {
+			t.Fatal(err)
+		}
+		base := be.copies
+		be.copies = 0
+		got, err := m.GradBuffers(w, grad, x, labels, graph.BNFrozen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("%s: loss %v, want %v", tc.name, got, want)
+		}
+		if !slices.Equal(be.Data(grad), ref.Gradient()) {
+			t.Errorf("%s: gradient differs from Grad's at the same weights", tc.name)
+		}
+		if !slices.Equal(m.Weights(), wv) {
+			t.Errorf("%s: the model does not hold the weights of the pass", tc.name)
+		}
+		if added := be.copies - base; added != tc.wantCopiesAdded {
+			t.Errorf("%s: %d copies added, want %d", tc.name, added, tc.wantCopiesAdded)
+		}
+	}
+
+	m := newModel(&cpu.Backend[float64]{})
+	x, labels, _ := randomBatch(2, m.Input(), m.Classes())
+	p := m.Params()
+	for _, tc := range []struct {
+		name    string
+		w, grad graph.Buffer
+	}{
+		{"nil weights", nil, p.Grads()},
+		{"nil gradient", p.Weights(), nil},
+		{"short weights", (&cpu.Backend[float64]{}).Alloc(3), p.Grads()},
+		{"short gradient", p.Weights(), (&cpu.Backend[float64]{}).Alloc(p.NumWeights() - 1)},
+	} {
+		if _, err := m.GradBuffers(tc.w, tc.grad, x, labels, graph.BNFrozen); err == nil {
+			t.Errorf("GradBuffers with %s: no error", tc.name)
+		}
 	}
 }

@@ -13,11 +13,18 @@
 // weights by copy, never by subtraction, so an ascent followed by a descent pass leaves no
 // rounding residue.
 //
-// The weight slice is never replaced: the optimizer writes the perturbed and the updated
+// The weight vector is never replaced: the optimizer writes the perturbed and the updated
 // weights into w itself, so a model may keep tensors backed by sub-slices of w. The grad
 // slice handed to a GradFunc may differ from one call to the next (SAM hands out its
 // gradient and accumulation buffers in turn): a GradFunc must write its result into the
 // slice it is given.
+//
+// The weight vectors need not be host slices. SAM and SGD are generic over the vector
+// type V and do all their arithmetic through [Vectors]: [Host] for []float32 and
+// []float64 (the default), or a backend's own for its buffers, so that on a GPU the
+// weights, gradients and optimizer state stay on the device and the same SAM code runs
+// there. The only values handed back to the host inside a step are the pass losses and the
+// gradient norms (one scalar per micro-batch, which also decides the perturbation's scale).
 //
 // All per-step bookkeeping (saved weights, perturbation, gradient and accumulation
 // buffers, momentum) is allocated on the first step and reused: Step does not allocate in

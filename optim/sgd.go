@@ -116,6 +116,11 @@ func (o *SGD[V]) State() SGDState[V] {
 	return s
 }
 
+// StateView is State without the copy: Momentum is the optimizer's own buffer (the zero V
+// before the first update with momentum), valid until the next update. It lets a checkpoint
+// read a device buffer without allocating a copy of it.
+func (o *SGD[V]) StateView() SGDState[V] { return SGDState[V]{Steps: o.steps, Momentum: o.buf} }
+
 // SetState restores a state returned by State. The momentum buffer is copied.
 func (o *SGD[V]) SetState(s SGDState[V]) error {
 	if s.Steps < 0 {

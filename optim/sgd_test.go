@@ -219,3 +219,23 @@ func TestSGDGradFuncError(t *testing.T) {
 		t.Fatalf("err = %v, want wrapped boom", err)
 	}
 }
+
+// TestSGDStateView: StateView shares the momentum buffer that State copies.
+func TestSGDStateView(t *testing.T) {
+	o := SGD[[]float64]{LR: 0.1, Momentum: 0.9}
+	if v := o.StateView(); v.Momentum != nil || v.Steps != 0 {
+		t.Fatalf("StateView before a step: %+v, want the zero state", v)
+	}
+	w := []float64{1, 2}
+	if err := o.Update(w, []float64{0.5, -1}); err != nil {
+		t.Fatal(err)
+	}
+	v := o.StateView()
+	if v.Steps != 1 || v.Momentum[0] != 0.5 || v.Momentum[1] != -1 {
+		t.Fatalf("StateView after one update: %+v, want Steps 1, momentum [0.5 -1]", v)
+	}
+	v.Momentum[0] = 42
+	if o.State().Momentum[0] != 42 {
+		t.Error("StateView does not share the momentum buffer")
+	}
+}

@@ -84,9 +84,10 @@ type BenchResult struct {
 // model's weights and BatchNorm state, which Bench restores to their values at
 // the call before it returns.
 //
-// On a device backend the optimizer steps a host copy of the weights, which
-// every pass uploads and whose gradient it downloads (see Objective): the
-// times include those copies.
+// The optimizer steps the model's own weight Buffer with the backend's
+// Vectors (see Vectors), where the weights live: on a device backend the
+// weights, gradients and optimizer state stay on the device, as in a
+// training run, and the times include no copy of them.
 //
 // ERM is optim.SAM with ρ = 0, i.e. one pass of the base optimizer: the same
 // code path as a training run with --rho 0.
@@ -94,8 +95,10 @@ func Bench[T graph.Float](ctx context.Context, model *graph.Model[T], cfg BenchC
 	if cfg.Batch <= 0 || cfg.Steps <= 0 || cfg.Warmup < 0 {
 		return nil, fmt.Errorf("train: bench: batch %d, steps %d, warmup %d: want batch and steps > 0, warmup ≥ 0", cfg.Batch, cfg.Steps, cfg.Warmup)
 	}
-	hw := newHostWeights(model)
-	w := hw.w
+	vec, err := Vectors(model.Params().Backend())
+	if err != nil {
+		return nil, err
+	}
 	for _, m := range methods {
 		if m.Rho < 0 || m.M < 0 || (m.M > 0 && cfg.Batch%m.M != 0) {
 			return nil, fmt.Errorf("train: bench: method %s: ρ %v, m %d: want ρ ≥ 0 and m dividing the batch of %d", m.Name, m.Rho, m.M, cfg.Batch)
@@ -112,19 +115,22 @@ func Bench[T graph.Float](ctx context.Context, model *graph.Model[T], cfg BenchC
 		labels[i] = rng.IntN(model.Classes())
 	}
 	obj := &Objective[T]{Model: model, X: x, Labels: labels}
-	w0 := slices.Clone(w)
-	s0 := model.Params().SaveState()
+	p := model.Params()
+	w := p.Weights()
+	w0 := make([]T, w.Len())
+	p.Backend().Download(w0, w)
+	s0 := p.SaveState()
 	restore := func() error {
-		copy(w, w0)
-		hw.push()
-		return model.Params().RestoreState(s0)
+		p.Backend().Upload(w, w0)
+		return p.RestoreState(s0)
 	}
 
-	opts := make([]*optim.SAM[[]T], len(methods))
+	opts := make([]*optim.SAM[graph.Buffer], len(methods))
 	out := make([]BenchResult, len(methods))
 	for i, m := range methods {
-		opts[i] = &optim.SAM[[]T]{
-			Base: &optim.SGD[[]T]{LR: 0.01, Momentum: 0.9, WeightDecay: 5e-4},
+		opts[i] = &optim.SAM[graph.Buffer]{
+			Base: &optim.SGD[graph.Buffer]{LR: 0.01, Momentum: 0.9, WeightDecay: 5e-4, Vec: vec},
+			Vec:  vec,
 			Rho:  m.Rho,
 			M:    m.M,
 		}
@@ -135,7 +141,7 @@ func Bench[T graph.Float](ctx context.Context, model *graph.Model[T], cfg BenchC
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("train: bench: %w", err)
 		}
-		if _, err := opts[i].Step(w, cfg.Batch, obj.Grad); err != nil {
+		if _, err := opts[i].Step(w, cfg.Batch, obj.GradBuffers); err != nil {
 			return fmt.Errorf("train: bench: method %s m=%d: %w", methods[i].Name, methods[i].M, err)
 		}
 		return nil

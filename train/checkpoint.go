@@ -200,3 +200,33 @@ func (c *Checkpoint) NewModel(b graph.Backend[float32]) (*graph.Model[float32], 
 	}
 	return m, nil
 }
+
+// sgdState returns o's state for a checkpoint, in host memory: o steps the
+// weight Buffers of m's backend, so its momentum buffer is downloaded (read
+// in place: a device copy per checkpoint would hold device memory until the
+// backend closes).
+func sgdState(o *optim.SGD[graph.Buffer], m *graph.Model[float32]) optim.SGDState[[]float32] {
+	st := o.StateView()
+	out := optim.SGDState[[]float32]{Steps: st.Steps}
+	if b := st.Momentum; b != nil && b.Len() > 0 {
+		out.Momentum = make([]float32, b.Len())
+		m.Params().Backend().Download(out.Momentum, b)
+	}
+	return out
+}
+
+// setSGDState restores a checkpoint's optimizer state into o, uploading the
+// momentum into a Buffer of m's backend. A momentum of another length than
+// m's weights is an error (unprefixed: the caller adds its context).
+func setSGDState(o *optim.SGD[graph.Buffer], m *graph.Model[float32], st optim.SGDState[[]float32]) error {
+	s := optim.SGDState[graph.Buffer]{Steps: st.Steps}
+	if n := len(st.Momentum); n > 0 {
+		p := m.Params()
+		if n != p.NumWeights() {
+			return fmt.Errorf("checkpoint momentum has %d elements for %d weights: %w", n, p.NumWeights(), ErrCheckpoint)
+		}
+		s.Momentum = p.Backend().Alloc(n)
+		p.Backend().Upload(s.Momentum, st.Momentum)
+	}
+	return o.SetState(s)
+}

@@ -8,9 +8,9 @@
 // and Export (weights with PyTorch state_dict names).
 //
 // One job per file: spec.go (the settings), data.go (the data view),
-// objective.go (model and batch as an optim.GradFunc), run.go (the loop),
-// checkpoint.go, metrics.go, progress.go, evaluate.go, interpolate.go,
-// plot.go.
+// objective.go (model and batch as an optim.GradFunc), device.go (what a
+// run needs of its backend), run.go (the loop), checkpoint.go, metrics.go,
+// progress.go, evaluate.go, interpolate.go, plot.go.
 //
 // # Reproducibility
 //
@@ -23,12 +23,17 @@
 //
 // # Devices
 //
-// A Run trains on any graph.Backend[float32]. On a host backend (graph/cpu)
-// the optimizer steps the model's own weights. On a device backend
-// (cuda.Backend) it steps a host copy: every pass uploads the weights and
-// downloads the gradient (Objective, graph.Model.GradAt), the weights are
-// uploaded before evaluations and checkpoints, and BatchNorm statistics stay
-// on the device until a checkpoint reads them. A backend with an Err() error
+// A Run trains on any graph.Backend[float32] with a Vectors method (see
+// Vectors): graph/cpu or cuda.Backend. The optimizer is
+// optim.SAM[graph.Buffer] around optim.SGD[graph.Buffer] with the backend's
+// Vectors, stepping the model's own weight Buffer (Params().Weights()) in
+// place; gradients (Objective.GradBuffers, graph.Model.GradBuffers), SAM's
+// buffers and the momentum are Buffers of the same backend. On a device
+// nothing weight-sized crosses to the host during training: checkpoints
+// download the weights, BatchNorm statistics and momentum, resuming uploads
+// them. On graph/cpu the Buffers are the host slices the optimizer stepped
+// before (optim.SAM[[]float32] on Model.Weights()), with the same kernels,
+// so results are the same bit for bit. A backend with an Err() error
 // method (one that records failed device calls) is checked after every pass
 // and evaluation batch, and before a checkpoint is written.
 //

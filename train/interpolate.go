@@ -84,26 +84,36 @@ type Point struct {
 // parameters; the BatchNorm statistics of each point are recomputed with
 // RecomputeBN (they are not interpolated).
 type Interpolation struct {
-	Model     *graph.Model[float32] // the network; its weights are overwritten
-	A, B      []float32             // the flat weights (Model.Weights()) of the two ends
+	Model     *graph.Model[float32] // the network, on any backend; its weights are overwritten
+	A, B      []float32             // the flat weights of the two ends (Params().Weights(), downloaded)
 	Train     *cifar.Split          // training images: BatchNorm statistics and the train score
 	Test      *cifar.Split
 	Norm      *cifar.Norm
 	Batch     int    // images per pass
 	BNBatches int    // batches of Train for the BatchNorm statistics of each point
 	Seed      uint64 // order of the BatchNorm batches
+
+	w []float32 // the weights of the current point, uploaded into Model
 }
 
 // At evaluates the point t: it sets the model's weights to (1−t)·A + t·B
-// (computed in float64, rounded once), recomputes the BatchNorm statistics
-// and scores the model on Train and Test.
+// (computed in float64 on the host, rounded once, uploaded), recomputes the
+// BatchNorm statistics and scores the model on Train and Test.
 func (ip *Interpolation) At(ctx context.Context, t float64) (Point, error) {
-	w := ip.Model.Weights()
-	if len(ip.A) != len(w) || len(ip.B) != len(w) {
-		return Point{}, fmt.Errorf("train: interpolate: weights of %d and %d elements for a model of %d", len(ip.A), len(ip.B), len(w))
+	p := ip.Model.Params()
+	n := p.NumWeights()
+	if len(ip.A) != n || len(ip.B) != n {
+		return Point{}, fmt.Errorf("train: interpolate: weights of %d and %d elements for a model of %d", len(ip.A), len(ip.B), n)
 	}
-	for i := range w {
-		w[i] = float32((1-t)*float64(ip.A[i]) + t*float64(ip.B[i]))
+	if len(ip.w) != n {
+		ip.w = make([]float32, n)
+	}
+	for i := range ip.w {
+		ip.w[i] = float32((1-t)*float64(ip.A[i]) + t*float64(ip.B[i]))
+	}
+	p.Backend().Upload(p.Weights(), ip.w)
+	if err := deviceErr(ip.Model); err != nil {
+		return Point{}, err
 	}
 	if _, err := RecomputeBN(ctx, ip.Model, ip.Train, ip.Norm, ip.Batch, ip.BNBatches, ip.Seed); err != nil {
 		return Point{}, err

@@ -3,10 +3,12 @@ package train
 import (
 	"context"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/samtrain/samtrain/datasets/cifar"
 	"github.com/samtrain/samtrain/datasets/cifar/cifartest"
+	"github.com/samtrain/samtrain/graph"
 	"github.com/samtrain/samtrain/graph/cpu"
 	"github.com/samtrain/samtrain/nets/resnet"
 )
@@ -109,5 +111,38 @@ func TestInterpolationEnds(t *testing.T) {
 	}
 	if w := m.Weights()[0]; math.Abs(float64(w)-(float64(ws[0][0])+float64(ws[1][0]))/2) > 1e-7 {
 		t.Errorf("t=0.5: weight 0 is %v, want the midpoint of %v and %v (%+v)", w, ws[0][0], ws[1][0], p)
+	}
+}
+
+// TestInterpolationDeviceLike checks that Interpolation needs no host
+// access: on deviceLike (graph/cpu's kernels behind Buffers only) a point
+// has the weights and scores of the same point on graph/cpu.
+func TestInterpolationDeviceLike(t *testing.T) {
+	d := cifartest.Data(16, 6)
+	cfg := resnet.Config{Arch: resnet.PreActResNet18, Width: 2}
+	var ws [2][]float32
+	for i := range ws {
+		m, err := resnet.New[float32](&cpu.Backend[float32]{}, cfg, uint64(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws[i] = m.Weights()
+	}
+	var pts [2]Point
+	var weights [2][]float32
+	for i, be := range []graph.Backend[float32]{&cpu.Backend[float32]{Par: 1}, newDeviceLike(nil)} {
+		m, err := resnet.New[float32](be, cfg, 9)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ip := &Interpolation{Model: m, A: ws[0], B: ws[1], Train: d.Train, Test: d.Test, Batch: 8, BNBatches: 2}
+		if pts[i], err = ip.At(context.Background(), 0.25); err != nil {
+			t.Fatal(err)
+		}
+		weights[i] = make([]float32, m.Params().NumWeights())
+		be.Download(weights[i], m.Params().Weights())
+	}
+	if pts[0] != pts[1] || !slices.Equal(weights[0], weights[1]) {
+		t.Errorf("point %+v on deviceLike, %+v on graph/cpu (weights equal: %v)", pts[1], pts[0], slices.Equal(weights[0], weights[1]))
 	}
 }

@@ -33,10 +33,34 @@ func randomBatch(n int, seed uint64) ([]float64, []int) {
 	return x, y
 }
 
+// gradVia is a GradFunc of an Objective with host weights and gradient.
+type gradVia = func(o *Objective[float64], p optim.Pass, w, grad []float64) (float64, error)
+
+// gradVias are the two GradFuncs of an Objective, called with weights and
+// gradient in host memory: GradBuffers gets graph/cpu Buffers sharing that
+// memory (the model's own Buffers when w is Model.Weights()).
+var gradVias = []struct {
+	name string
+	grad gradVia
+}{
+	{"Grad", (*Objective[float64]).Grad},
+	{"GradBuffers", func(o *Objective[float64], p optim.Pass, w, grad []float64) (float64, error) {
+		h := o.Model.Params().Backend().(graph.Host[float64])
+		return o.GradBuffers(p, h.Wrap(w), h.Wrap(grad))
+	}},
+}
+
 // TestObjectiveSlicesBatch checks that a pass over [Lo, Hi) is exactly
 // Model.Grad on that slice of the batch, with the pass's BatchNorm mode, and
-// that the clean-pass callback sees that slice's logits.
+// that the clean-pass callback sees that slice's logits, through Grad and
+// GradBuffers.
 func TestObjectiveSlicesBatch(t *testing.T) {
+	for _, via := range gradVias {
+		t.Run(via.name, func(t *testing.T) { testObjectiveSlicesBatch(t, via.grad) })
+	}
+}
+
+func testObjectiveSlicesBatch(t *testing.T, gradVia gradVia) {
 	const n, lo, hi = 6, 2, 5
 	x, y := randomBatch(n, 7)
 	for _, bn := range []optim.BNMode{optim.BNUpdate, optim.BNFrozen, optim.BNEval} {
@@ -58,7 +82,7 @@ func TestObjectiveSlicesBatch(t *testing.T) {
 			seen = slices.Clone(logits)
 		}}
 		grad := make([]float64, len(got.Weights()))
-		loss, err := o.Grad(optim.Pass{Kind: optim.Clean, Lo: lo, Hi: hi, BN: bn}, got.Weights(), grad)
+		loss, err := gradVia(o, optim.Pass{Kind: optim.Clean, Lo: lo, Hi: hi, BN: bn}, got.Weights(), grad)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,17 +120,24 @@ func TestObjectiveErrors(t *testing.T) {
 		{"past the batch", optim.Pass{Lo: 2, Hi: 5}, m.Weights()},
 		{"negative start", optim.Pass{Lo: -1, Hi: 2}, m.Weights()},
 	} {
-		if _, err := o.Grad(tc.p, tc.w, grad); err == nil {
-			t.Errorf("%s: no error", tc.name)
+		for _, via := range gradVias {
+			if _, err := via.grad(o, tc.p, tc.w, grad); err == nil {
+				t.Errorf("%s: %s: no error", via.name, tc.name)
+			}
 		}
 	}
 }
 
-// TestObjectiveHostCopy checks the path of a device backend on the CPU: an
-// optimizer stepping a copy of the weights (not Model.Weights) gets exactly
-// the loss and gradient at those weights, which a pass uploads into the
-// model, whether they are the model's current weights or not.
-func TestObjectiveHostCopy(t *testing.T) {
+// TestObjectiveOtherWeights checks that an optimizer stepping other weights
+// than the model's own (a copy) gets exactly the loss and gradient at those
+// weights, which a pass copies into the model, through Grad and GradBuffers.
+func TestObjectiveOtherWeights(t *testing.T) {
+	for _, via := range gradVias {
+		t.Run(via.name, func(t *testing.T) { testObjectiveOtherWeights(t, via.grad) })
+	}
+}
+
+func testObjectiveOtherWeights(t *testing.T, gradVia gradVia) {
 	const n = 4
 	x, y := randomBatch(n, 5)
 	ref, got := tinyModel(t, 3), tinyModel(t, 3)
@@ -121,7 +152,7 @@ func TestObjectiveHostCopy(t *testing.T) {
 	}
 	o := &Objective[float64]{Model: got, X: x, Labels: y}
 	grad := make([]float64, len(w))
-	loss, err := o.Grad(optim.Pass{Kind: optim.Clean, Lo: 0, Hi: n, BN: optim.BNFrozen}, w, grad)
+	loss, err := gradVia(o, optim.Pass{Kind: optim.Clean, Lo: 0, Hi: n, BN: optim.BNFrozen}, w, grad)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,6 +160,6 @@ func TestObjectiveHostCopy(t *testing.T) {
 		t.Errorf("loss %v, want %v; gradient equal: %v", loss, wantLoss, slices.Equal(grad, ref.Gradient()))
 	}
 	if !slices.Equal(got.Weights(), w) {
-		t.Errorf("the pass did not upload the weights into the model")
+		t.Errorf("the pass did not copy the weights into the model")
 	}
 }

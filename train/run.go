@@ -39,10 +39,11 @@ var (
 type Run struct {
 	Spec Spec
 	Data *Data
-	// Backend runs the model: graph/cpu, or a device backend (cuda.Backend)
-	// on which the optimizer steps a host copy of the weights (see
-	// Objective) and a failed device call (an Err() error method) stops
-	// the run with that error.
+	// Backend runs the model and the optimizer: graph/cpu, or a device
+	// backend (cuda.Backend). It must have a Vectors method (see Vectors):
+	// the optimizer steps the model's own weight Buffer with it. On a
+	// backend with an Err() error method (one that records failed device
+	// calls), a failed call stops the run with that error.
 	Backend graph.Backend[float32]
 	Out     string // output folder; created if missing
 
@@ -69,7 +70,7 @@ type Run struct {
 	// Test hooks: afterStep sees the weights after each step (tests
 	// poison them to force a divergence), afterEpoch runs after an
 	// epoch's checkpoint is written.
-	afterStep  func(epoch, pos int, w []float32)
+	afterStep  func(epoch, pos int, w graph.Buffer)
 	afterEpoch func(epoch int)
 }
 
@@ -96,6 +97,10 @@ func (r *Run) Train(ctx context.Context) (*Result, error) {
 	if r.Data == nil || r.Backend == nil {
 		return nil, fmt.Errorf("train: run needs Data and Backend")
 	}
+	vec, err := Vectors(r.Backend)
+	if err != nil {
+		return nil, err
+	}
 	ckptPath := filepath.Join(r.Out, CheckpointFile)
 	metricsPath := filepath.Join(r.Out, MetricsFile)
 
@@ -104,7 +109,6 @@ func (r *Run) Train(ctx context.Context) (*Result, error) {
 		if _, err := os.Stat(ckptPath); err != nil {
 			return nil, fmt.Errorf("train: resume: no checkpoint %s to continue: %w", ckptPath, err)
 		}
-		var err error
 		if ck, err = LoadCheckpoint(ckptPath); err != nil {
 			return nil, err
 		}
@@ -126,8 +130,8 @@ func (r *Run) Train(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("train: %w", err)
 	}
-	opt := s.optimizer()
-	sgd := opt.Base.(*optim.SGD[[]float32])
+	opt := s.optimizer(vec)
+	sgd := opt.Base.(*optim.SGD[graph.Buffer])
 	if err := opt.Validate(); err != nil {
 		return nil, fmt.Errorf("train: %w", err)
 	}
@@ -150,7 +154,7 @@ func (r *Run) Train(ctx context.Context) (*Result, error) {
 		if err := model.Params().SetTensors(ck.Model); err != nil {
 			return nil, fmt.Errorf("train: resume: %w", err)
 		}
-		if err := sgd.SetState(ck.SGD); err != nil {
+		if err := setSGDState(sgd, model, ck.SGD); err != nil {
 			return nil, fmt.Errorf("train: resume: %w", err)
 		}
 		if err := opt.SetState(ck.SAM); err != nil {
@@ -171,11 +175,12 @@ func (r *Run) Train(ctx context.Context) (*Result, error) {
 		r.logf("starting from the weights of %s", s.FinetuneFrom)
 	}
 
-	hw := newHostWeights(model)
-	w := hw.w
+	// The optimizer steps the model's own weights: after a step they hold
+	// the updated weights on any backend, which evaluation and checkpoints
+	// read where they are.
+	w := model.Params().Weights()
 	save := func(e, p int, a Accum) error {
-		hw.push()
-		c := &Checkpoint{Spec: *s, Model: model.Params().Tensors(), SGD: sgd.State(), Epoch: e, Pos: p, Acc: a}
+		c := &Checkpoint{Spec: *s, Model: model.Params().Tensors(), SGD: sgdState(sgd, model), Epoch: e, Pos: p, Acc: a}
 		if err := deviceErr(model); err != nil {
 			return err // the weights read back are not to be trusted
 		}
@@ -219,7 +224,7 @@ func (r *Run) Train(ctx context.Context) (*Result, error) {
 				t0 := time.Now()
 				sgd.LR = sched.LR(epoch*nb+b.Pos, total)
 				obj.X, obj.Labels = b.Images, b.Labels
-				st, err := opt.Step(w, b.Len(), obj.Grad)
+				st, err := opt.Step(w, b.Len(), obj.GradBuffers)
 				if errors.Is(err, optim.ErrNonFinite) || (err == nil && (math.IsNaN(st.Loss) || math.IsInf(st.Loss, 0))) {
 					return fmt.Errorf("train: epoch %d step %d: loss %v (%v): the checkpoint of the last finished epoch in %s is left as it was; lower the learning rate or rho: %w",
 						epoch+1, b.Pos+1, st.Loss, err, ckptPath, ErrDiverged)
@@ -247,7 +252,6 @@ func (r *Run) Train(ctx context.Context) (*Result, error) {
 			acc.WallSecs = wall0 + time.Since(start).Seconds()
 			return res, interrupted(epoch, nb, acc)
 		}
-		hw.push()
 		m, err := r.evaluate(ctx, model, epoch, nb, sched, total, evalBatch, &acc)
 		if err != nil {
 			if ctx.Err() != nil {

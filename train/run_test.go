@@ -12,7 +12,10 @@ import (
 
 	"github.com/samtrain/samtrain/datasets/cifar"
 	"github.com/samtrain/samtrain/datasets/cifar/cifartest"
+	"github.com/samtrain/samtrain/graph"
 	"github.com/samtrain/samtrain/graph/cpu"
+	"github.com/samtrain/samtrain/nets/resnet"
+	"github.com/samtrain/samtrain/optim"
 )
 
 func newRun(t *testing.T, s Spec, out string) *Run {
@@ -107,7 +110,7 @@ func TestResumeBitForBit(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			r := newRun(t, tc.spec, part)
 			if tc.stepPlanned {
-				r.afterStep = func(e, p int, _ []float32) {
+				r.afterStep = func(e, p int, _ graph.Buffer) {
 					if e == tc.stopStep[0] && p == tc.stopStep[1] {
 						cancel()
 					}
@@ -151,9 +154,9 @@ func TestDivergence(t *testing.T) {
 		r.afterEpoch = func(e int) {
 			good, _ = os.ReadFile(filepath.Join(out, CheckpointFile))
 		}
-		r.afterStep = func(e, p int, w []float32) {
+		r.afterStep = func(e, p int, w graph.Buffer) {
 			if e == 1 && p == 1 {
-				w[0] = float32(math.NaN())
+				r.Backend.Upload(r.Backend.Slice(w, 0, 1), []float32{float32(math.NaN())})
 			}
 		}
 		_, err := r.Train(context.Background())
@@ -179,7 +182,7 @@ func TestUnwritableOutput(t *testing.T) {
 	}
 	r := newRun(t, tinySpec(), filepath.Join(file, "out"))
 	steps := 0
-	r.afterStep = func(int, int, []float32) { steps++ }
+	r.afterStep = func(int, int, graph.Buffer) { steps++ }
 	if _, err := r.Train(context.Background()); err == nil || steps != 0 {
 		t.Errorf("error %v after %d steps, want an error before training", err, steps)
 	}
@@ -222,5 +225,82 @@ func TestResNet34CIFAR100(t *testing.T) {
 	}
 	if _, ok := res.Model.Params().Lookup("layer3.5.conv2.weight"); !ok {
 		t.Errorf("no layer3.5: not a ResNet-34")
+	}
+}
+
+// TestRunMatchesHostSAM checks that a run on graph/cpu, whose optimizer is
+// optim.SAM[graph.Buffer] stepping the model's weight Buffer with the
+// backend's Vectors, ends bit for bit where the host path ends: an explicit
+// loop of optim.SAM[[]float32] on Model.Weights() through Objective.Grad
+// (Model.GradAt), written here with the same data order and learning-rate
+// schedule. Weights, BatchNorm buffers, momentum and step count must be
+// equal, over two epochs of ERM, n-SAM and m-SAM variants.
+func TestRunMatchesHostSAM(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(*Spec)
+	}{
+		{"ERM", func(s *Spec) { s.Rho = 0 }},
+		{"n-SAM", func(s *Spec) {}},
+		{"m-SAM", func(s *Spec) { s.M = 4 }},
+		{"m-SAM unnormalized, BN first, Nesterov", func(s *Spec) {
+			s.M, s.Unnormalized, s.BNPolicy, s.Nesterov = 2, true, "first", true
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := tinySpec()
+			s.Epochs = 2
+			tc.change(&s)
+			r := newRun(t, s, t.TempDir())
+			if _, err := r.Train(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			got, err := LoadCheckpoint(filepath.Join(r.Out, CheckpointFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			model, err := resnet.New[float32](&cpu.Backend[float32]{Par: 2}, s.Net(), s.Seed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			bn, _ := optim.ParseBNPolicy(s.BNPolicy)
+			base := &optim.SGD[[]float32]{LR: s.LR, Momentum: s.Momentum, Nesterov: s.Nesterov, WeightDecay: s.WeightDecay}
+			opt := &optim.SAM[[]float32]{Base: base, Rho: s.Rho, M: s.M, Unnormalized: s.Unnormalized, BN: bn}
+			obj := &Objective[float32]{Model: model}
+			l := r.Data.loader(&s)
+			nb := l.Batches()
+			sched := s.schedule(nb)
+			for epoch := range s.Epochs {
+				opt.Epoch = epoch
+				it, err := l.Epoch(context.Background(), epoch, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for it.Next() {
+					b := it.Batch()
+					base.LR = sched.LR(epoch*nb+b.Pos, s.Epochs*nb)
+					obj.X, obj.Labels = b.Images, b.Labels
+					if _, err := opt.Step(model.Weights(), b.Len(), obj.Grad); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := it.Err(); err != nil {
+					t.Fatal(err)
+				}
+				it.Close()
+			}
+
+			for name, want := range model.Params().Tensors() {
+				if !bytes.Equal(got.Model[name].Data, want.Data) {
+					t.Errorf("%s differs from the host loop's", name)
+				}
+			}
+			st := base.State()
+			if !slices.Equal(got.SGD.Momentum, st.Momentum) || got.SGD.Steps != st.Steps || st.Steps != int64(s.Epochs*nb) {
+				t.Errorf("momentum equal %v, %d steps; the host loop made %d",
+					slices.Equal(got.SGD.Momentum, st.Momentum), got.SGD.Steps, st.Steps)
+			}
+		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/samtrain/samtrain/datasets/cifar"
+	"github.com/samtrain/samtrain/graph"
 	"github.com/samtrain/samtrain/nets/resnet"
 	"github.com/samtrain/samtrain/optim"
 )
@@ -188,12 +189,16 @@ func (s *Spec) schedule(stepsPerEpoch int) optim.Schedule {
 	return sch
 }
 
-// optimizer returns the SAM wrapped around SGD that s describes.
-func (s *Spec) optimizer() *optim.SAM[[]float32] {
+// optimizer returns the SAM wrapped around SGD that s describes, stepping
+// weight Buffers with the arithmetic vec (the backend's Vectors).
+func (s *Spec) optimizer(vec optim.Vectors[graph.Buffer]) *optim.SAM[graph.Buffer] {
 	decay, _ := optim.ParseDecayMode(s.Decay)
 	bn, _ := optim.ParseBNPolicy(s.BNPolicy)
-	return &optim.SAM[[]float32]{
-		Base:         &optim.SGD[[]float32]{LR: s.LR, Momentum: s.Momentum, Nesterov: s.Nesterov, WeightDecay: s.WeightDecay, Decay: decay},
+	base := &optim.SGD[graph.Buffer]{LR: s.LR, Momentum: s.Momentum, Nesterov: s.Nesterov,
+		WeightDecay: s.WeightDecay, Decay: decay, Vec: vec}
+	return &optim.SAM[graph.Buffer]{
+		Base:         base,
+		Vec:          vec,
 		Rho:          s.Rho,
 		RhoByLR:      s.RhoByLR,
 		M:            s.M,

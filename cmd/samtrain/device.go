@@ -56,7 +56,7 @@ func openDevice(w io.Writer, mode string, threads int) (*device, error) {
 		}
 		return &device{Name: "cpu", Desc: fmt.Sprintf("cpu, %d threads", threads), Backend: &cpu.Backend[float32]{Par: threads}}, nil
 	}
-	fmt.Fprintf(w, "device: cuda: %v (optimizer on the host: weights and gradients cross PCIe every pass)\n", d)
+	fmt.Fprintf(w, "device: cuda: %v (weights, gradients and optimizer state stay on the device)\n", d)
 	return &device{Name: "cuda", Desc: d.String(), Backend: b, close: func() error {
 		err := b.Close()
 		if cerr := d.Close(); err == nil {

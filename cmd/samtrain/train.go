@@ -15,10 +15,14 @@ import (
 	"github.com/samtrain/samtrain/train"
 )
 
-// trainAction is the root command: validate the flags, open the data and
-// build the training view, pick the device, then train.
+// trainAction is the root command: validate the flags, open the data,
+// pick the device, build the training view, then train.
 func trainAction(c *cli.Context) error {
 	cfg, err := parseTrainConfig(c)
+	if err != nil {
+		return err
+	}
+	data, err := openData(cfg.DataDir, cfg.Dataset)
 	if err != nil {
 		return err
 	}
@@ -27,10 +31,6 @@ func trainAction(c *cli.Context) error {
 		return err
 	}
 	defer dev.Close()
-	data, err := openData(cfg.DataDir, cfg.Dataset)
-	if err != nil {
-		return err
-	}
 	if cfg.ValSize >= data.Train.Len() {
 		return usagef("--val-size %d: want fewer than the %d training images", cfg.ValSize, data.Train.Len())
 	}

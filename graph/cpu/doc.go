@@ -1,7 +1,8 @@
 // Package cpu holds samtrain's CPU compute kernels: a cache-blocked GEMM with an AVX-512
 // (or AVX2) FMA micro-kernel in Go assembly for float32 and a pure-Go path for float64 and
 // other machines, and 2-D convolutions built on it (per-image im2col into a caller-provided
-// workspace, GEMM, col2im).
+// workspace, GEMM, col2im). Backend is graph.Backend on host memory, and its Vectors is
+// optim.Host on its Buffers, so that optim.SAM[graph.Buffer] steps a model's own weights.
 //
 // On amd64 the micro-kernel is chosen at start-up from CPUID (AVX-512, else AVX2 with FMA,
 // else pure Go); other architectures and the build tag purego use pure Go only, and
