@@ -18,10 +18,11 @@ import (
 // backend, both in float32, and compares them: one epoch of two steps (16 generated 32×32
 // images, batch 8) of PreAct ResNet-18 at width 2, with n-SAM and with m-SAM (m = 4, four
 // passes a step), then the epoch's evaluation on 8 test images. The device run's optimizer
-// steps a host copy of the weights, uploaded before every pass, its gradient downloaded
-// after (train.Objective), so this checks that path end to end: weights, BatchNorm running
-// statistics and momentum after the run, the logged losses, and a checkpoint written from
-// the device that a CPU model loads and evaluates to the device's test loss.
+// steps the model's own weights on the device (optim.SAM over graph.Buffer with
+// Backend.Vectors, through train.Vectors), so this checks that path end to end: weights,
+// BatchNorm running statistics and momentum after the run, the logged losses, and a
+// checkpoint written from the device that a CPU model loads and evaluates to the device's
+// test loss.
 //
 // Tolerances: the two backends sum in other orders (cuDNN's convolutions against im2col and
 // GEMM), so each gradient differs by about 1e-5 relative (TestBackendResNet measures 6e-6
