@@ -56,8 +56,6 @@ func ExampleBackend_Vectors() {
 		log.Fatal(err)
 	}
 	vec := b.Vectors()
-	w := vec.New(m.Params().NumWeights())
-	vec.Copy(w, m.Params().Weights())
 	sam := &optim.SAM[graph.Buffer]{
 		Base: &optim.SGD[graph.Buffer]{LR: 0.1, Momentum: 0.9, WeightDecay: 5e-4, Vec: vec},
 		Vec:  vec, Rho: 0.05, M: 32,
@@ -65,11 +63,9 @@ func ExampleBackend_Vectors() {
 	const per = 3 * 32 * 32
 	x, labels := make([]float32, 128*per), make([]int, 128) // one batch
 	grad := func(p optim.Pass, w, g graph.Buffer) (float64, error) {
-		b.Copy(m.Params().Weights(), w) // device to device
-		loss, err := m.Grad(x[p.Lo*per:p.Hi*per], labels[p.Lo:p.Hi], graph.BNMode(p.BN))
-		b.Copy(g, m.Params().Grads())
-		return loss, err
+		return m.GradBuffers(w, g, x[p.Lo*per:p.Hi*per], labels[p.Lo:p.Hi], graph.BNMode(p.BN))
 	}
+	w := m.Params().Weights() // stepped in place, on the device
 	st, err := sam.Step(w, 128, grad)
 	if err == nil {
 		err = b.Err()

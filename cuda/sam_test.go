@@ -12,8 +12,9 @@ import (
 )
 
 // TestSAMOnDevice steps the weights of a PreAct ResNet-18 (width 2, 32×32 inputs, batch 8)
-// with optim.SAM[graph.Buffer] and optim.SGD[graph.Buffer] on Backend.Vectors (weights,
-// gradients and optimizer state on the device), and the same model with
+// with optim.SAM[graph.Buffer] and optim.SGD[graph.Buffer] on Backend.Vectors (the model's
+// own weight Buffer in place, gradients and optimizer state on the device; passes through
+// Model.GradBuffers, as train does), and the same model with
 // optim.SAM[[]float32] on graph/cpu, from the same initial weights, for two steps of n-SAM
 // and of m-SAM (m = 4); then compares the weights, the momentum buffers, the BatchNorm
 // running statistics and every step's losses and gradient norm.
@@ -58,14 +59,11 @@ func TestSAMOnDevice(t *testing.T) {
 				b.Upload(m.Params().State(), ref.Params().SaveState())
 				hw := append([]float32(nil), ref.Weights()...)
 				vec := b.Vectors()
-				dw := vec.New(len(hw))
+				dw := m.Params().Weights() // stepped in place, as train does
 				b.Upload(dw, hw)
 
 				devGrad := func(p optim.Pass, w, g graph.Buffer) (float64, error) {
-					b.Copy(m.Params().Weights(), w)
-					loss, err := m.Grad(x[p.Lo*per:p.Hi*per], labels[p.Lo:p.Hi], graph.BNMode(p.BN))
-					b.Copy(g, m.Params().Grads())
-					return loss, err
+					return m.GradBuffers(w, g, x[p.Lo*per:p.Hi*per], labels[p.Lo:p.Hi], graph.BNMode(p.BN))
 				}
 				hostGrad := func(p optim.Pass, w, g []float32) (float64, error) {
 					return ref.GradAt(w, g, x[p.Lo*per:p.Hi*per], labels[p.Lo:p.Hi], graph.BNMode(p.BN))

@@ -72,15 +72,12 @@ func (st *selfTest) samStep(b *Backend, name string, cfg resnet.Config, m, n, pe
 	}
 
 	vec := b.Vectors()
-	dw := vec.New(len(w32))
+	dw := dm.Params().Weights() // stepped in place, as train does
 	b.Upload(dw, w32)
 	dsgd := &optim.SGD[graph.Buffer]{LR: lr, Momentum: mu, WeightDecay: wd, Vec: vec}
 	dsam := &optim.SAM[graph.Buffer]{Base: dsgd, Vec: vec, Rho: rho, M: m}
 	ds, err := dsam.Step(dw, n, func(p optim.Pass, w, g graph.Buffer) (float64, error) {
-		b.Copy(dm.Params().Weights(), w)
-		loss, err := dm.Grad(x[p.Lo*per:p.Hi*per], labels[p.Lo:p.Hi], graph.BNMode(p.BN))
-		b.Copy(g, dm.Params().Grads())
-		return loss, err
+		return dm.GradBuffers(w, g, x[p.Lo*per:p.Hi*per], labels[p.Lo:p.Hi], graph.BNMode(p.BN))
 	})
 	if err == nil {
 		err = b.Err()
