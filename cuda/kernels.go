@@ -11,7 +11,7 @@ import (
 var kernelFS embed.FS
 
 // kernelFiles are compiled as one program, in this order (prelude.cu defines helpers).
-var kernelFiles = []string{"prelude.cu", "elementwise.cu", "reduce.cu", "loss.cu", "pool.cu", "batchnorm.cu", "groupnorm.cu", "norm.cu"}
+var kernelFiles = []string{"prelude.cu", "elementwise.cu", "reduce.cu", "loss.cu", "pool.cu", "batchnorm.cu", "groupnorm.cu", "norm.cu", "cast.cu"}
 
 // kernelNames lists the kernels of KernelSource, as launched by Kernels.
 var kernelNames = []string{
@@ -21,6 +21,7 @@ var kernelNames = []string{
 	"axpby", "add_row_vector", "sum_rows",
 	"row_moments", "groupnorm_fwd", "groupnorm_bwd", "groupnorm_param_grad",
 	"xent_mean", "xent_grad", "moments", "inv_std", "norm_apply", "norm_scale_grad", "channel_sum", "bn_dx",
+	"f32_to_bf16", "bf16_to_f32",
 }
 
 // KernelSource returns the CUDA C source of the project's kernels as one program.
