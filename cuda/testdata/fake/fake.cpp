@@ -331,7 +331,7 @@ int cudnnSetConvolution2dDescriptor(void* d, int ph, int pw, int u, int v, int d
 	*(desc*)d = desc{{ph, pw, u, v}};
 	return 0;
 }
-int cudnnSetConvolutionMathType(void* d, int m) { (void)d; I("dnn.math") = m; return 0; }
+int cudnnSetConvolutionMathType(void* d, int m) { ((desc*)d)->v[4] = m; I("dnn.math") = m; return 0; }
 int cudnnGetConvolution2dForwardOutputDim(void* c, void* x, void* w, int* n, int* k, int* p, int* q) {
 	desc *C = (desc*)c, *X = (desc*)x, *W = (desc*)w;
 	*n = X->v[0];
@@ -395,9 +395,11 @@ static void st(desc* d, void* p, size_t i, float alpha, double acc, float beta) 
 	else
 		((float*)p)[i] = v;
 }
-// types records the data type of a convolution's tensors and checks that they agree.
-static int types(desc* a, desc* b, desc* c) {
+// types records the data type of a convolution's tensors and the math type it runs with
+// (dnn.dtype, dnn.math), and checks that the types agree.
+static int types(desc* conv, desc* a, desc* b, desc* c) {
 	I("dnn.dtype") = a->v[4];
+	I("dnn.math") = conv->v[4];
 	return a->v[4] == b->v[4] && b->v[4] == c->v[4] ? 0 : 3000;
 }
 static int check_ws(const char* what, int algo, void* ws, size_t n) {
@@ -411,7 +413,7 @@ int cudnnConvolutionForward(void* h, const float* alpha, void* xd, const void* x
 	(void)h;
 	desc *X = (desc*)xd, *Wt = (desc*)wd, *Y = (desc*)yd;
 	if (int r = check_ws("fwd", algo, ws, wsn)) return r;
-	if (int r = types(X, Wt, Y)) return r;
+	if (int r = types((desc*)cd, X, Wt, Y)) return r;
 	std::vector<double> acc(count(Y));
 	conv(X, Wt, (desc*)cd, [&](size_t xi, size_t wi, size_t yi) { acc[yi] += (double)ld(X, x, xi) * ld(Wt, w, wi); });
 	for (size_t i = 0; i < acc.size(); i++) st(Y, y, i, *alpha, acc[i], *beta);
@@ -422,7 +424,7 @@ int cudnnConvolutionBackwardData(void* h, const float* alpha, void* wd, const vo
 	(void)h;
 	desc *Wt = (desc*)wd, *DY = (desc*)dyd, *DX = (desc*)dxd;
 	if (int r = check_ws("bwddata", algo, ws, wsn)) return r;
-	if (int r = types(DX, Wt, DY)) return r;
+	if (int r = types((desc*)cd, DX, Wt, DY)) return r;
 	std::vector<double> acc(count(DX));
 	conv(DX, Wt, (desc*)cd, [&](size_t xi, size_t wi, size_t yi) { acc[xi] += (double)ld(DY, dy, yi) * ld(Wt, w, wi); });
 	for (size_t i = 0; i < acc.size(); i++) st(DX, dx, i, *alpha, acc[i], *beta);
@@ -433,7 +435,7 @@ int cudnnConvolutionBackwardFilter(void* h, const float* alpha, void* xd, const 
 	(void)h;
 	desc *X = (desc*)xd, *DY = (desc*)dyd, *DW = (desc*)dwd;
 	if (int r = check_ws("bwdfilter", algo, ws, wsn)) return r;
-	if (int r = types(X, DW, DY)) return r;
+	if (int r = types((desc*)cd, X, DW, DY)) return r;
 	std::vector<double> acc(count(DW));
 	conv(X, DW, (desc*)cd, [&](size_t xi, size_t wi, size_t yi) { acc[wi] += (double)ld(X, x, xi) * ld(DY, dy, yi); });
 	for (size_t i = 0; i < acc.size(); i++) st(DW, dw, i, *alpha, acc[i], *beta);
