@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -30,27 +31,6 @@ func TestParsePrecision(t *testing.T) {
 	if err := new(Stream).SetPrecision(Precision(3)); err == nil {
 		t.Error("SetPrecision(3) accepted")
 	}
-}
-
-// roundBF16 rounds a finite v to the nearest bfloat16, ties to the one with an even last
-// mantissa bit, by comparing v with its two bfloat16 neighbours (truncation, and truncation
-// plus one unit in the last place) rather than by cast.cu's carry trick. Past the largest
-// bfloat16 the upper neighbour is 2^128, which rounds to infinity.
-func roundBF16(v float32) float32 {
-	b := math.Float32bits(v)
-	loBits, hiBits := b&^0xffff, b&^0xffff+0x10000
-	lo, hi := float64(math.Float32frombits(loBits)), float64(math.Float32frombits(hiBits))
-	if hiBits&0x7f800000 == 0x7f800000 {
-		hi = math.Copysign(0x1p128, float64(v))
-	}
-	dlo, dhi := math.Abs(float64(v)-lo), math.Abs(float64(v)-hi)
-	if dlo < dhi || (dlo == dhi && loBits&0x10000 == 0) {
-		return float32(lo)
-	}
-	if math.Abs(hi) == 0x1p128 {
-		return float32(math.Copysign(math.Inf(1), hi))
-	}
-	return float32(hi)
 }
 
 // toBF16Bits runs Kernels.ToBF16 on v and returns the bfloat16 bits.
@@ -449,5 +429,80 @@ func TestBackendPrecision(t *testing.T) {
 	}
 	if got := fake.get("gemmex.k"); got != in {
 		t.Errorf("cublasGemmEx k = %d, want %d", got, in)
+	}
+}
+
+func TestPrecisionTol(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		p    Precision
+		tol  float64
+		ok   bool
+	}{
+		{"sgemm_tafalse_tbtrue", FP32, 1e-4, false},
+		{"sgemm_tafalse_tbtrue", TF32, 8 * 0x1p-11, true},
+		{"conv_3x3_s1_fwd", BF16, 8 * 0x1p-8, true},
+		{"msam_m2_grad", BF16, 8 * 0x1p-8, true},
+		{"backend/Conv2d_0_3x3_stride1/dw", TF32, 8 * 0x1p-11, true},
+		{"backend/Gemm_transA/C", BF16, 8 * 0x1p-8, true},
+		{"backend/resnet18_w16_n8/loss", BF16, 8 * 0x1p-8, true},
+		{"backend/resnet18_w16_n8/grad_all_l2", TF32, 0.5, true},
+		{"backend/resnet18_w16_n8/grad_worst(layer1.0.bn1.bias)", BF16, 2, true},
+		{"backend/ReLU/y", BF16, 1e-4, false},
+		{"relu_fwd", TF32, 1e-4, false},
+	} {
+		tol, ok := PrecisionTol(tc.name, tc.p)
+		if tol != tc.tol || ok != tc.ok {
+			t.Errorf("PrecisionTol(%q, %v) = %g, %v; want %g, %v", tc.name, tc.p, tol, ok, tc.tol, tc.ok)
+		}
+	}
+}
+
+// TestSelfTestPrecision runs the self-test (small sizes) in TF32 and BF16 on the fake, which
+// emulates both roundings: every check passes its tolerance, and the checks that the
+// precision governs show errors above float32's (the precision reached the library calls).
+func TestSelfTestPrecision(t *testing.T) {
+	d := fakeDevice(t)
+	for _, p := range []Precision{TF32, BF16} {
+		checks, err := selfTestRun(d, 1, 8, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checks = precisionChecks(d, 1, checks, p)
+		governed, above, all, cast := 0, 0, 0, 0
+		for _, c := range checks {
+			if !c.Pass {
+				t.Errorf("%v %s: relative error %g (tolerance %g) %s", p, c.Name, c.RelErr, c.Tol, c.Err)
+			}
+			if tol, ok := PrecisionTol(c.Name, p); ok {
+				governed++
+				if c.Tol != tol {
+					t.Errorf("%v %s: tolerance %g, want %g", p, c.Name, c.Tol, tol)
+				}
+				if c.RelErr > 1e-4 {
+					above++
+				}
+			} else if c.Tol != selfTestTol && c.Name != "bf16_cast" {
+				t.Errorf("%v %s: tolerance %g, want %g", p, c.Name, c.Tol, selfTestTol)
+			}
+			if strings.HasSuffix(c.Name, "/grad_all_l2") {
+				all++
+			}
+			if c.Name == "bf16_cast" {
+				cast++
+			}
+			t.Logf("%v %-60s %.2e (tol %.1e)", p, c.Name, c.RelErr, c.Tol)
+		}
+		// 3 GEMMs and 9 convolution outputs of the binding, 4 SAM steps, 2+9 Backend GEMM and
+		// convolution outputs, the ResNet's loss, worst gradient, whole gradient and statistics.
+		if governed != 31 || all != 1 {
+			t.Errorf("%v: %d checks governed by the precision (%d grad_all_l2), want 31 (1)", p, governed, all)
+		}
+		if above < governed/2 {
+			t.Errorf("%v: only %d of %d governed checks differ from float32 by more than 1e-4", p, above, governed)
+		}
+		if want := map[Precision]int{TF32: 0, BF16: 1}[p]; cast != want {
+			t.Errorf("%v: %d bf16_cast checks, want %d", p, cast, want)
+		}
 	}
 }

@@ -6,8 +6,11 @@
 //  - computes cublasSgemm_v2, cublasGemmEx and the cuDNN convolutions with naive loops, as
 //    documented: float64 sums of the products of the inputs as stored (float32, or bfloat16
 //    for CUDA_R_16BF and CUDNN_DATA_BFLOAT16), then rounded to the output's type (float32;
-//    bfloat16 by bf16_bits of cast.cu, to nearest even, after rounding to float32). TF32
-//    math modes are recorded but not emulated: the results are float32's.
+//    bfloat16 by bf16_bits of cast.cu, to nearest even, after rounding to float32). In a
+//    TF32 math mode (CUBLAS_TF32_TENSOR_OP_MATH; CUDNN_DEFAULT_MATH on float32 tensors) the
+//    float32 inputs are first rounded to TF32 (10 mantissa bits, to nearest even): NVIDIA
+//    does not document the rounding of its TF32 conversions, so this emulates the size of
+//    the error, not its exact bits.
 // Device pointers are host pointers from malloc.
 #include "shim.h"
 
@@ -241,6 +244,16 @@ int nvrtcGetCUBINSize(void* p, size_t* n) { *n = ((program*)p)->src.size() + 1; 
 int nvrtcGetCUBIN(void* p, char* out) { memcpy(out, ((program*)p)->src.c_str(), ((program*)p)->src.size() + 1); return 0; }
 int nvrtcDestroyProgram(void** p) { delete (program*)*p; *p = nullptr; return 0; }
 
+// tf32 rounds a finite v to TF32 (the top 19 bits of a float32), to nearest even.
+static float tf32(float v) {
+	unsigned u;
+	memcpy(&u, &v, 4);
+	if ((u & 0x7f800000u) == 0x7f800000u) return v;
+	u = (u + 0xfffu + ((u >> 13) & 1u)) & ~0x1fffu;
+	memcpy(&v, &u, 4);
+	return v;
+}
+
 // ---- cuBLAS (cublas_api.h): column-major SGEMM by the definition.
 int cublasCreate_v2(void** h) { *h = (void*)0xB1A5; return result("cublasCreate_v2"); }
 int cublasDestroy_v2(void* h) { (void)h; return result("cublasDestroy_v2"); }
@@ -260,6 +273,7 @@ int cublasSgemm_v2(void* h, int ta, int tb, int m, int n, int k, const float* al
 			for (int l = 0; l < k; l++) {
 				float a = ta ? A[l + (size_t)i * lda] : A[i + (size_t)l * lda];
 				float b = tb ? B[j + (size_t)l * ldb] : B[l + (size_t)j * ldb];
+				if (I("cublas.math") == 3) a = tf32(a), b = tf32(b);
 				s += (double)a * b;
 			}
 			float* c = &C[i + (size_t)j * ldc];
@@ -383,13 +397,16 @@ void conv(desc* X, desc* W, desc* C, F f) {
 							}
 }
 static size_t count(desc* d) { return (size_t)d->v[0] * d->v[1] * d->v[2] * d->v[3]; }
-// ld reads element i of a tensor of descriptor d; st writes alpha*acc + beta*(element i) to
-// it (beta 0 ignores the old value), rounding to bfloat16 for CUDNN_DATA_BFLOAT16.
-static float ld(desc* d, const void* p, size_t i) {
+// ld reads element i of a tensor of descriptor d (rounded to TF32 when the running
+// convolution allows it); st writes alpha*acc + beta*(element i) to it (beta 0 ignores the
+// old value), rounding to bfloat16 for CUDNN_DATA_BFLOAT16.
+static bool conv_tf32;
+static float raw(desc* d, const void* p, size_t i) {
 	return d->v[4] == 9 ? bf16_value(((const unsigned short*)p)[i]) : ((const float*)p)[i];
 }
+static float ld(desc* d, const void* p, size_t i) { return conv_tf32 ? tf32(raw(d, p, i)) : raw(d, p, i); }
 static void st(desc* d, void* p, size_t i, float alpha, double acc, float beta) {
-	float v = alpha * (float)acc + (beta == 0 ? 0 : beta * ld(d, p, i));
+	float v = alpha * (float)acc + (beta == 0 ? 0 : beta * raw(d, p, i));
 	if (d->v[4] == 9)
 		((unsigned short*)p)[i] = bf16_bits(v);
 	else
@@ -400,6 +417,7 @@ static void st(desc* d, void* p, size_t i, float alpha, double acc, float beta) 
 static int types(desc* conv, desc* a, desc* b, desc* c) {
 	I("dnn.dtype") = a->v[4];
 	I("dnn.math") = conv->v[4];
+	conv_tf32 = a->v[4] == 0 && conv->v[4] == 0;
 	return a->v[4] == b->v[4] && b->v[4] == c->v[4] ? 0 : 3000;
 }
 static int check_ws(const char* what, int algo, void* ws, size_t n) {
