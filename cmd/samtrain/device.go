@@ -18,8 +18,8 @@ type device struct {
 	Name      string // "cpu", or "cuda" for an NVIDIA GPU
 	Desc      string // one line naming the device
 	Precision string // of the GPU's convolutions and GEMMs (--precision); fp32 on the CPU
-	Backend graph.Backend[float32]
-	close   func() error
+	Backend   graph.Backend[float32]
+	close     func() error
 }
 
 // Close releases the GPU (a no-op on the CPU).
