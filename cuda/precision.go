@@ -68,10 +68,15 @@ func (p Precision) valid() error {
 
 // SetPrecision sets the precision of the GEMMs (Sgemm) and convolutions (ConvForward,
 // ConvBackwardData, ConvBackwardFilter) queued on s from now on. A new Stream, and
-// DefaultStream, start at FP32.
+// DefaultStream, start at FP32. BF16 needs compute capability 8.0 (Ampere) or later, where
+// cuDNN has bfloat16 convolutions; TF32 on an older device computes in float32 (the
+// libraries ignore the mode there).
 func (s *Stream) SetPrecision(p Precision) error {
 	if err := p.valid(); err != nil {
 		return err
+	}
+	if p == BF16 && s.d != nil && s.d.major < 8 {
+		return fmt.Errorf("cuda: precision bf16 needs compute capability 8.0 or later; %s is sm_%d%d", s.d.name, s.d.major, s.d.minor)
 	}
 	s.prec = p
 	return nil

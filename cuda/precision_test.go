@@ -506,3 +506,21 @@ func TestSelfTestPrecision(t *testing.T) {
 		}
 	}
 }
+
+func TestBF16NeedsAmpere(t *testing.T) {
+	dir := fakeDir(t)
+	fake.rst()
+	fake.set("cc.major", 7)
+	d, err := Open(Config{Dirs: []string{dir}, CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	s := d.DefaultStream()
+	if err := s.SetPrecision(BF16); err == nil || !strings.Contains(err.Error(), "sm_70") {
+		t.Errorf("SetPrecision(BF16) on sm_70: %v, want an error naming sm_70", err)
+	}
+	if err := s.SetPrecision(TF32); err != nil || s.Precision() != TF32 {
+		t.Errorf("SetPrecision(TF32) on sm_70: %v, precision %v", err, s.Precision())
+	}
+}

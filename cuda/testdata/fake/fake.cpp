@@ -119,7 +119,7 @@ int cuDeviceGetName(char* name, int n, int dev) {
 int cuDeviceGetAttribute(int* v, int attr, int dev) {
 	(void)dev;
 	switch (attr) {
-	case 75: *v = 9; break; // compute capability 9.0
+	case 75: *v = ints.count("cc.major") ? (int)I("cc.major") : 9; break; // compute capability 9.0
 	case 76: *v = 0; break;
 	case 16: *v = 2; break; // two SMs: small grids on the CPU
 	default: return 1;
