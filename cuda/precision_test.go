@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/samtrain/samtrain/graph"
 )
 
 func TestParsePrecision(t *testing.T) {
@@ -382,8 +384,8 @@ func TestBF16Conv(t *testing.T) {
 }
 
 // TestBackendPrecision checks that Backend.SetPrecision reaches the Backend's GEMMs and
-// convolutions: a Linear layer and a convolution in BF16 equal the Stream-level results of
-// the same precision, and differ from FP32's.
+// convolutions: a Linear layer and a convolution in BF16 equal references computed from
+// inputs rounded to bfloat16 by hand, and the Linear layer differs from FP32's.
 func TestBackendPrecision(t *testing.T) {
 	d := fakeDevice(t)
 	b, err := NewBackend(d)
@@ -429,6 +431,29 @@ func TestBackendPrecision(t *testing.T) {
 	}
 	if got := fake.get("gemmex.k"); got != in {
 		t.Errorf("cublasGemmEx k = %d, want %d", got, in)
+	}
+
+	// A convolution through graph's shape: bfloat16 inputs and output, widened.
+	gs := graph.ConvShape{N: 2, C: 3, H: 5, W: 5, K: 4, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1}
+	cs := convShape(gs)
+	cx, cw := bf16Inputs(r, 2*3*5*5), bf16Inputs(r, 4*3*3*3)
+	px, pw, py := b.Alloc(len(cx)), b.Alloc(len(cw)), b.Alloc(2*4*5*5)
+	b.Upload(px, cx)
+	b.Upload(pw, cw)
+	b.Conv2dForward(gs, px, pw, py, b.Alloc(1))
+	got := make([]float32, 2*4*5*5)
+	b.Download(got, py)
+	if err := b.Err(); err != nil {
+		t.Fatal(err)
+	}
+	want, _, _ := convSums(cs, roundAll(cx), roundAll(cw), make([]float32, len(got)), false)
+	for i := range got {
+		if w := roundBF16(float32(want[i])); got[i] != w {
+			t.Fatalf("bf16 Conv2dForward y[%d] = %g, want %g (inputs and output rounded to bf16 by hand)", i, got[i], w)
+		}
+	}
+	if fake.get("dnn.dtype") != cudnnDataBFloat16 {
+		t.Errorf("cuDNN ran with data type %d, want CUDNN_DATA_BFLOAT16", fake.get("dnn.dtype"))
 	}
 }
 

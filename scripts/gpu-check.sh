@@ -13,7 +13,8 @@
 #                                    and convolutions in TF32 / bfloat16 mixed precision,
 #                                    judged with looser tolerances: cuda.PrecisionTol)
 #   3. cuda.test                     the cuda package's tests (built with go test -c); their
-#                                    "gpu" subtests and benchmarks run on the card, if the
+#                                    "gpu" subtests and benchmarks (SGEMM and a convolution
+#                                    in fp32, tf32 and bf16 too) run on the card, if the
 #                                    file is there
 #   4. samtrain --device cuda        a short real training run (PreAct ResNet-18 width 16,
 #                                    m-SAM, 2 epochs) on generated CIFAR-10 files (random
@@ -125,7 +126,7 @@ fi
 # 3. The cuda package's tests and binding benchmarks (SGEMM, convolutions, BatchNorm) on the card.
 if [ -x "$CUDA_TEST" ]; then
 	step cuda_test 90 "$CUDA_TEST" -test.v -test.count=1
-	step cuda_bench 40 "$CUDA_TEST" -test.run '^$' -test.bench . -test.benchtime 20x
+	step cuda_bench 60 "$CUDA_TEST" -test.run '^$' -test.bench . -test.benchtime 20x
 else
 	record cuda_test missing 127 0
 fi
