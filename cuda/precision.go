@@ -70,7 +70,8 @@ func (p Precision) valid() error {
 // ConvBackwardData, ConvBackwardFilter) queued on s from now on. A new Stream, and
 // DefaultStream, start at FP32. BF16 needs compute capability 8.0 (Ampere) or later, where
 // cuDNN has bfloat16 convolutions; TF32 on an older device computes in float32 (the
-// libraries ignore the mode there).
+// libraries ignore the mode there). Like the rest of a Stream's methods that queue work, it
+// must not run concurrently with them.
 func (s *Stream) SetPrecision(p Precision) error {
 	if err := p.valid(); err != nil {
 		return err

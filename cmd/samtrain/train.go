@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -49,7 +50,7 @@ func trainAction(c *cli.Context) error {
 		warnThreads(c, cfg.Out, cfg.Threads)
 	}
 	if cfg.Resume {
-		warnPrecision(c, cfg.Out, dev.Precision)
+		warnPrecision(c.App.Writer, cfg.Out, dev.Precision)
 	}
 	r := &train.Run{
 		Spec:      cfg.Spec,
@@ -143,9 +144,9 @@ func openView(dir string, s *train.Spec) (*train.Data, error) {
 // defaultThreads is the default of --threads: every CPU.
 func defaultThreads() int { return runtime.NumCPU() }
 
-// warnPrecision says when a resumed run computes in another precision than
-// the run it continues (a run from before --precision existed was fp32).
-func warnPrecision(c *cli.Context, out, prec string) {
+// warnPrecision says on w when a resumed run computes in another precision
+// than the run it continues (a run from before --precision existed was fp32).
+func warnPrecision(w io.Writer, out, prec string) {
 	b, err := os.ReadFile(filepath.Join(out, train.ConfigFile))
 	if err != nil {
 		return
@@ -162,7 +163,7 @@ func warnPrecision(c *cli.Context, out, prec string) {
 		cfg.Info.Precision = "fp32"
 	}
 	if cfg.Info.Precision != prec {
-		fmt.Fprintf(c.App.Writer, "note: the run computed with --precision %s, resuming with %s: its later epochs compute differently\n", cfg.Info.Precision, prec)
+		fmt.Fprintf(w, "note: the run computed with --precision %s, resuming with %s: its later epochs compute differently\n", cfg.Info.Precision, prec)
 	}
 }
 
