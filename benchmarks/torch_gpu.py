@@ -7,14 +7,23 @@ ResNet-18 (post-activation, 3x3 stem, no max-pool, as nets/resnet builds it) wit
   msam  m-SAM: the batch split into micro-batches of --m examples, each with its own ascent
         step; their gradients averaged, then SGD
 
-in float32 eager mode with TF32 off (cuBLAS and cuDNN), cudnn.benchmark on (algorithms
-chosen per shape, as samtrain's cuDNN binding does), inputs already on the device (no data
-loading), BatchNorm statistics updated in every pass (the paper's setting). Timed with CUDA
-events after warm-up steps. Writes one JSON object (--json) and prints it.
+in eager mode, in each precision of --precision (the settings of samtrain --precision):
 
-  python3 benchmarks/torch_gpu.py --batch 128 --json torch.json
+  fp32  float32, TF32 off (torch.backends.cuda.matmul.allow_tf32 and cudnn.allow_tf32 False)
+  tf32  float32 with TF32 allowed in cuBLAS and cuDNN (both flags True)
+  bf16  TF32 off, forward pass and loss under torch.autocast(dtype=torch.bfloat16):
+        convolutions and the linear layer on bfloat16 copies, float32 weights, gradients
+        and optimizer state; backward outside autocast, as PyTorch recommends
+
+with cudnn.benchmark on (algorithms chosen per shape, as samtrain's cuDNN binding does),
+inputs already on the device (no data loading), BatchNorm statistics updated in every pass
+(the paper's setting). Timed with CUDA events after warm-up steps. Writes one JSON object
+(--json) and prints it.
+
+  python3 benchmarks/torch_gpu.py --batch 128 --precision fp32,tf32,bf16 --json torch.json
   python3 benchmarks/torch_gpu.py --device cpu --batch 8 --steps 2 --warmup 1   # smoke test
 """
+import contextlib
 import argparse
 import json
 import platform
@@ -62,9 +71,29 @@ class ResNet18(nn.Module):
         return self.linear(out)
 
 
+# autocast is the context of each forward pass: a no-op, or torch.autocast for bf16 (set by
+# set_precision).
+autocast = contextlib.nullcontext
+
+
+def set_precision(name, dev):
+    """Sets the TF32 flags and the forward pass's autocast context for one --precision."""
+    global autocast
+    if name not in ("fp32", "tf32", "bf16"):
+        raise ValueError("unknown precision %r: want fp32, tf32 or bf16" % name)
+    if dev.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = name == "tf32"
+        torch.backends.cudnn.allow_tf32 = name == "tf32"
+    if name == "bf16":
+        autocast = lambda: torch.autocast(device_type=dev.type, dtype=torch.bfloat16)
+    else:
+        autocast = contextlib.nullcontext
+
+
 def grads(model, x, y):
     model.zero_grad(set_to_none=False)
-    loss = F.cross_entropy(model(x), y)
+    with autocast():
+        loss = F.cross_entropy(model(x), y)
     loss.backward()
     return loss
 
@@ -125,6 +154,7 @@ def main():
     ap.add_argument("--m", type=int, default=32, help="m-SAM micro-batch size (must divide --batch)")
     ap.add_argument("--width", type=int, default=64)
     ap.add_argument("--kinds", default="erm,sam,msam")
+    ap.add_argument("--precision", default="fp32", help="comma-separated: fp32, tf32, bf16 (see above)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", default="")
     a = ap.parse_args()
@@ -134,9 +164,11 @@ def main():
     torch.manual_seed(a.seed)
     dev = torch.device(a.device)
     cuda = dev.type == "cuda"
+    precisions = a.precision.split(",")
+    for p in precisions:
+        if p not in ("fp32", "tf32", "bf16"):
+            ap.error("--precision %s: want fp32, tf32 or bf16" % p)
     if cuda:
-        torch.backends.cuda.matmul.allow_tf32 = False
-        torch.backends.cudnn.allow_tf32 = False
         torch.backends.cudnn.benchmark = True
     model = ResNet18(width=a.width).to(dev)
     params = [p for p in model.parameters()]
@@ -149,13 +181,14 @@ def main():
         "cuda": torch.version.cuda,
         "cudnn": torch.backends.cudnn.version() if cuda else None,
         "device": torch.cuda.get_device_name(dev) if cuda else platform.processor() or "cpu",
-        "tf32": False,
+        "precisions": precisions,
         "model": "resnet18-cifar width %d" % a.width,
         "batch": a.batch, "steps": a.steps, "warmup": a.warmup, "rho": a.rho, "m": a.m,
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "results": [],
     }
-    for kind in a.kinds.split(","):
+    for prec, kind in [(p, k) for p in precisions for k in a.kinds.split(",")]:
+        set_precision(prec, dev)
         step = make_step(kind, model, opt, params, x, y, a.rho, a.m)
         for _ in range(a.warmup):
             step()
@@ -175,6 +208,7 @@ def main():
             ms = (time.perf_counter() - t0) * 1e3
         report["results"].append({
             "step": kind,
+            "precision": prec,
             "ms_per_step": ms / a.steps,
             "images_per_s": a.batch * a.steps / (ms / 1e3),
         })

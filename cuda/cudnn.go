@@ -64,8 +64,10 @@ type convPerf struct {
 const (
 	cudnnTensorNCHW        = 0 // cudnnTensorFormat_t
 	cudnnDataFloat         = 0 // cudnnDataType_t
+	cudnnDataBFloat16      = 9 // cudnnDataType_t
 	cudnnCrossCorrelation  = 1 // cudnnConvolutionMode_t (what deep learning calls convolution)
 	cudnnDefaultMath       = 0 // cudnnMathType_t: may use TF32 on Ampere and later
+	cudnnTensorOpMath      = 1 // cudnnMathType_t: tensor cores allowed (for bfloat16 data)
 	cudnnFMAMath           = 3 // cudnnMathType_t: plain float32 FMA only
 	cudnnPoolingMax        = 0 // cudnnPoolingMode_t
 	cudnnPoolingAvgExclPad = 2 // CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING
@@ -179,7 +181,7 @@ func (c ConvShape) validate() error {
 
 type convKey struct {
 	shape ConvShape
-	tf32  bool
+	prec  Precision
 }
 
 // convChoice holds the descriptors of one shape and the algorithms cuDNN found fastest for it.
@@ -189,10 +191,14 @@ type convChoice struct {
 	fwdWS, bwdDataWS, bwdFiltWS uint64
 }
 
-// convPlan returns the descriptors and algorithms for shape, finding them (by timing, with
-// cudnnFind*) on the first call per shape and remembering them. Must run inside d.do.
-func (d *Device) convPlan(shape ConvShape, tf32 bool) (convChoice, error) {
-	key := convKey{shape, tf32}
+// convPlan returns the descriptors and algorithms for shape in precision prec, finding them
+// (by timing, with cudnnFind*) on the first call per shape and precision and remembering
+// them. FP32 and TF32 describe float32 tensors, with math type CUDNN_FMA_MATH (no TF32) or
+// CUDNN_DEFAULT_MATH (TF32 allowed); BF16 describes bfloat16 tensors and filters with
+// compute type float (PSEUDO_BFLOAT16_CONFIG, the only bfloat16 configuration of the legacy
+// API) and CUDNN_TENSOR_OP_MATH. Must run inside d.do.
+func (d *Device) convPlan(shape ConvShape, prec Precision) (convChoice, error) {
+	key := convKey{shape, prec}
 	d.mu.Lock()
 	ch, ok := d.convAlgo[key]
 	d.mu.Unlock()
@@ -206,37 +212,39 @@ func (d *Device) convPlan(shape ConvShape, tf32 bool) (convChoice, error) {
 	sh, sw := shape.strides()
 	p, q := shape.Out()
 	i32 := func(x int) int32 { return int32(x) }
+	dt, mathType := int32(cudnnDataFloat), int32(cudnnFMAMath)
+	switch prec {
+	case TF32:
+		mathType = cudnnDefaultMath
+	case BF16:
+		dt, mathType = cudnnDataBFloat16, cudnnTensorOpMath
+	}
 	steps := []struct {
 		call string
 		f    func() int32
 	}{
 		{"cudnnCreateTensorDescriptor", func() int32 { return c.cudnnCreateTensorDescriptor(&ch.x) }},
 		{"cudnnSetTensor4dDescriptor", func() int32 {
-			return c.cudnnSetTensor4dDescriptor(ch.x, cudnnTensorNCHW, cudnnDataFloat, i32(shape.N), i32(shape.C), i32(shape.H), i32(shape.W))
+			return c.cudnnSetTensor4dDescriptor(ch.x, cudnnTensorNCHW, dt, i32(shape.N), i32(shape.C), i32(shape.H), i32(shape.W))
 		}},
 		{"cudnnCreateTensorDescriptor", func() int32 { return c.cudnnCreateTensorDescriptor(&ch.y) }},
 		{"cudnnSetTensor4dDescriptor", func() int32 {
-			return c.cudnnSetTensor4dDescriptor(ch.y, cudnnTensorNCHW, cudnnDataFloat, i32(shape.N), i32(shape.K), i32(p), i32(q))
+			return c.cudnnSetTensor4dDescriptor(ch.y, cudnnTensorNCHW, dt, i32(shape.N), i32(shape.K), i32(p), i32(q))
 		}},
 		{"cudnnCreateFilterDescriptor", func() int32 { return c.cudnnCreateFilterDescriptor(&ch.w) }},
 		{"cudnnSetFilter4dDescriptor", func() int32 {
-			return c.cudnnSetFilter4dDescriptor(ch.w, cudnnDataFloat, cudnnTensorNCHW, i32(shape.K), i32(shape.C), i32(shape.R), i32(shape.S))
+			return c.cudnnSetFilter4dDescriptor(ch.w, dt, cudnnTensorNCHW, i32(shape.K), i32(shape.C), i32(shape.R), i32(shape.S))
 		}},
 		{"cudnnCreateConvolutionDescriptor", func() int32 { return c.cudnnCreateConvolutionDescriptor(&ch.conv) }},
 		{"cudnnSetConvolution2dDescriptor", func() int32 {
 			return c.cudnnSetConvolution2dDescriptor(ch.conv, i32(shape.PadH), i32(shape.PadW), i32(sh), i32(sw), 1, 1, cudnnCrossCorrelation, cudnnDataFloat)
 		}},
-		{"cudnnSetConvolutionMathType", func() int32 {
-			if tf32 {
-				return c.cudnnSetConvolutionMathType(ch.conv, cudnnDefaultMath)
-			}
-			return c.cudnnSetConvolutionMathType(ch.conv, cudnnFMAMath)
-		}},
+		{"cudnnSetConvolutionMathType", func() int32 { return c.cudnnSetConvolutionMathType(ch.conv, mathType) }},
 	}
 	for _, s := range steps {
 		if err := c.check(s.call, s.f()); err != nil {
 			d.destroyConv(ch)
-			return convChoice{}, fmt.Errorf("cuda: conv %+v: %w", shape, err)
+			return convChoice{}, fmt.Errorf("cuda: conv %+v (%v): %w", shape, prec, err)
 		}
 	}
 	var n, k, pp, qq int32
@@ -309,11 +317,12 @@ func (d *Device) destroyConv(ch convChoice) {
 	}
 }
 
-// convRun runs one cuDNN convolution call on s with a workspace from the allocator.
-func (s *Stream) convRun(shape ConvShape, tf32 bool, run func(ch convChoice, ws DevicePtr) (string, int32), wsSize func(convChoice) uint64) error {
+// convRun runs one cuDNN convolution call on s in precision prec with a workspace from the
+// allocator.
+func (s *Stream) convRun(shape ConvShape, prec Precision, run func(ch convChoice, ws DevicePtr) (string, int32), wsSize func(convChoice) uint64) error {
 	d := s.d
 	return d.do(func() error {
-		ch, err := d.convPlan(shape, tf32)
+		ch, err := d.convPlan(shape, prec)
 		if err != nil {
 			return err
 		}
@@ -333,28 +342,65 @@ func (s *Stream) convRun(shape ConvShape, tf32 bool, run func(ch convChoice, ws 
 	})
 }
 
+// The convolutions compute in the Precision of s on float32 x, w, y, dx, dy and dw; with
+// BF16 the two inputs of each call are rounded to bfloat16 copies and the result is rounded
+// to bfloat16 before it is widened into the float32 output (see BF16).
+
 // ConvForward queues y = conv(x, w) (+ beta*y when beta is 1; beta 0 overwrites y).
 func (s *Stream) ConvForward(shape ConvShape, x, w DevicePtr, beta float32, y DevicePtr) error {
-	alpha := float32(1)
-	return s.convRun(shape, false, func(ch convChoice, ws DevicePtr) (string, int32) {
-		return "cudnnConvolutionForward", s.d.dnn.cudnnConvolutionForward(s.d.dnn.h, &alpha, ch.x, x, ch.w, w, ch.conv, ch.fwd, ws, ch.fwdWS, &beta, ch.y, y)
-	}, func(ch convChoice) uint64 { return ch.fwdWS })
+	alpha, zero := float32(1), float32(0)
+	fwd := func(ch convChoice, x, w, y, ws DevicePtr, beta *float32) (string, int32) {
+		return "cudnnConvolutionForward", s.d.dnn.cudnnConvolutionForward(s.d.dnn.h, &alpha, ch.x, x, ch.w, w, ch.conv, ch.fwd, ws, ch.fwdWS, beta, ch.y, y)
+	}
+	wsSize := func(ch convChoice) uint64 { return ch.fwdWS }
+	if s.prec == BF16 {
+		nx, nw, ny, err := shape.sizes()
+		if err != nil {
+			return err
+		}
+		return s.convBF16(shape, x, nx, w, nw, beta, y, ny, func(ch convChoice, x16, w16, y16, ws DevicePtr) (string, int32) {
+			return fwd(ch, x16, w16, y16, ws, &zero)
+		}, wsSize)
+	}
+	return s.convRun(shape, s.prec, func(ch convChoice, ws DevicePtr) (string, int32) { return fwd(ch, x, w, y, ws, &beta) }, wsSize)
 }
 
 // ConvBackwardData queues dx = conv_transpose(dy, w) + beta*dx.
 func (s *Stream) ConvBackwardData(shape ConvShape, w, dy DevicePtr, beta float32, dx DevicePtr) error {
-	alpha := float32(1)
-	return s.convRun(shape, false, func(ch convChoice, ws DevicePtr) (string, int32) {
-		return "cudnnConvolutionBackwardData", s.d.dnn.cudnnConvolutionBackwardData(s.d.dnn.h, &alpha, ch.w, w, ch.y, dy, ch.conv, ch.bwdData, ws, ch.bwdDataWS, &beta, ch.x, dx)
-	}, func(ch convChoice) uint64 { return ch.bwdDataWS })
+	alpha, zero := float32(1), float32(0)
+	bwd := func(ch convChoice, w, dy, dx, ws DevicePtr, beta *float32) (string, int32) {
+		return "cudnnConvolutionBackwardData", s.d.dnn.cudnnConvolutionBackwardData(s.d.dnn.h, &alpha, ch.w, w, ch.y, dy, ch.conv, ch.bwdData, ws, ch.bwdDataWS, beta, ch.x, dx)
+	}
+	wsSize := func(ch convChoice) uint64 { return ch.bwdDataWS }
+	if s.prec == BF16 {
+		nx, nw, ny, err := shape.sizes()
+		if err != nil {
+			return err
+		}
+		return s.convBF16(shape, w, nw, dy, ny, beta, dx, nx, func(ch convChoice, w16, dy16, dx16, ws DevicePtr) (string, int32) {
+			return bwd(ch, w16, dy16, dx16, ws, &zero)
+		}, wsSize)
+	}
+	return s.convRun(shape, s.prec, func(ch convChoice, ws DevicePtr) (string, int32) { return bwd(ch, w, dy, dx, ws, &beta) }, wsSize)
 }
 
 // ConvBackwardFilter queues dw = corr(x, dy) + beta*dw.
 func (s *Stream) ConvBackwardFilter(shape ConvShape, x, dy DevicePtr, beta float32, dw DevicePtr) error {
-	alpha := float32(1)
-	return s.convRun(shape, false, func(ch convChoice, ws DevicePtr) (string, int32) {
-		return "cudnnConvolutionBackwardFilter", s.d.dnn.cudnnConvolutionBackwardFilter(s.d.dnn.h, &alpha, ch.x, x, ch.y, dy, ch.conv, ch.bwdFilt, ws, ch.bwdFiltWS, &beta, ch.w, dw)
-	}, func(ch convChoice) uint64 { return ch.bwdFiltWS })
+	alpha, zero := float32(1), float32(0)
+	bwd := func(ch convChoice, x, dy, dw, ws DevicePtr, beta *float32) (string, int32) {
+		return "cudnnConvolutionBackwardFilter", s.d.dnn.cudnnConvolutionBackwardFilter(s.d.dnn.h, &alpha, ch.x, x, ch.y, dy, ch.conv, ch.bwdFilt, ws, ch.bwdFiltWS, beta, ch.w, dw)
+	}
+	wsSize := func(ch convChoice) uint64 { return ch.bwdFiltWS }
+	if s.prec == BF16 {
+		nx, nw, ny, err := shape.sizes()
+		if err != nil {
+			return err
+		}
+		return s.convBF16(shape, x, nx, dy, ny, beta, dw, nw, func(ch convChoice, x16, dy16, dw16, ws DevicePtr) (string, int32) {
+			return bwd(ch, x16, dy16, dw16, ws, &zero)
+		}, wsSize)
+	}
+	return s.convRun(shape, s.prec, func(ch convChoice, ws DevicePtr) (string, int32) { return bwd(ch, x, dy, dw, ws, &beta) }, wsSize)
 }
 
 // PoolShape is 2-D max or average pooling (average excludes padding), NCHW float32.

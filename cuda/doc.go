@@ -20,6 +20,11 @@
 // same stream; only the norms come back to the host. [SelfTest] also compares every Backend
 // kernel, one ResNet-18 gradient and one n-SAM and m-SAM step with graph/cpu.
 //
+// [Precision] says how a [Stream]'s (and a [Backend]'s) GEMMs and convolutions compute: FP32
+// (TF32 explicitly off), TF32, or BF16 mixed precision with the semantics of
+// torch.autocast(dtype=torch.bfloat16), every buffer the caller sees staying float32;
+// [SelfTestPrecision] checks each with tolerances from the format's rounding.
+//
 // Without a GPU the package's tests build a fake of the four libraries with g++
 // (testdata/fake), which runs the real kernel sources on the CPU through a small shim, and
 // load it through the same loader.

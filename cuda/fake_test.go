@@ -429,7 +429,7 @@ func TestSelfTest(t *testing.T) {
 		if !isFake(d) {
 			div = 1
 		}
-		checks, err := selfTestRun(d, 1, div)
+		checks, err := selfTestRun(d, 1, div, FP32)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,7 +11,7 @@ import (
 var kernelFS embed.FS
 
 // kernelFiles are compiled as one program, in this order (prelude.cu defines helpers).
-var kernelFiles = []string{"prelude.cu", "elementwise.cu", "reduce.cu", "loss.cu", "pool.cu", "batchnorm.cu", "groupnorm.cu", "norm.cu", "vectors.cu"}
+var kernelFiles = []string{"prelude.cu", "elementwise.cu", "reduce.cu", "loss.cu", "pool.cu", "batchnorm.cu", "groupnorm.cu", "norm.cu", "vectors.cu", "cast.cu"}
 
 // kernelNames lists the kernels of KernelSource, as launched by Kernels.
 var kernelNames = []string{
@@ -23,6 +23,7 @@ var kernelNames = []string{
 	"xent_mean", "xent_grad", "moments", "inv_std", "norm_apply", "norm_scale_grad", "channel_sum", "bn_dx",
 	"vec_sum_f64", "vec_sumsq", "vec_add_scaled_sumsq", "vec_perturb_unnormalized", "vec_adaptive_sumsq", "vec_adaptive_into",
 	"vec_scale_into", "vec_axpy_into", "vec_add_scaled_restore", "vec_accumulate_restore", "vec_sgd",
+	"f32_to_bf16", "bf16_to_f32",
 }
 
 // KernelSource returns the CUDA C source of the project's kernels as one program.

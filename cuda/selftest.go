@@ -32,16 +32,19 @@ type Check struct {
 //
 // TF32 is off (the binding's default), so float32 results should agree to about 1e-6; the
 // tolerance is the project's target of 1e-4.
-func SelfTest(d *Device, seed uint64) ([]Check, error) { return selfTestRun(d, seed, 1) }
+func SelfTest(d *Device, seed uint64) ([]Check, error) { return selfTestRun(d, seed, 1, FP32) }
 
 // selfTestRun runs SelfTest with sizes divided by about div (the package's tests run it on the
-// CPU, where full sizes take a minute).
-func selfTestRun(d *Device, seed uint64, div int) ([]Check, error) {
+// CPU, where full sizes take a minute), its GEMMs and convolutions in precision prec.
+func selfTestRun(d *Device, seed uint64, div int, prec Precision) ([]Check, error) {
 	k, err := d.Kernels()
 	if err != nil {
 		return nil, err
 	}
-	st := &selfTest{d: d, k: k, s: d.DefaultStream(), r: rand.New(rand.NewPCG(seed, seed^0x5a17)), div: div}
+	st := &selfTest{d: d, k: k, s: d.DefaultStream(), r: rand.New(rand.NewPCG(seed, seed^0x5a17)), div: div, prec: prec}
+	if err := st.s.SetPrecision(prec); err != nil {
+		return nil, err
+	}
 	st.elementwise()
 	st.reductions()
 	st.losses()
@@ -62,7 +65,8 @@ type selfTest struct {
 	r      *rand.Rand
 	checks []Check
 	live   []DevicePtr
-	div    int // size divisor, 1 for the full sizes
+	div    int       // size divisor, 1 for the full sizes
+	prec   Precision // of the GEMMs and convolutions (SelfTestPrecision)
 }
 
 const selfTestTol = 1e-4

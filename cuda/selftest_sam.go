@@ -88,7 +88,7 @@ func (st *selfTest) samStep(b *Backend, name string, cfg resnet.Config, m, n, pe
 	}
 	gotW := make([]float32, len(w32))
 	b.Download(gotW, dw)
-	mom := dsgd.State().Momentum
+	mom := dsgd.StateView().Momentum
 	gotM := make([]float32, vec.Len(mom))
 	b.Download(gotM, mom)
 	if err := b.Err(); err != nil {

@@ -6,8 +6,9 @@ import (
 
 // Stream is a queue of device work (CUstream). Work on one stream runs in order.
 type Stream struct {
-	d *Device
-	h uintptr
+	d    *Device
+	h    uintptr
+	prec Precision // of the GEMMs and convolutions queued on it (SetPrecision)
 }
 
 // NewStream creates a stream that does not synchronise with the legacy default stream.

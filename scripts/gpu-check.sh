@@ -8,9 +8,13 @@
 #                                    and (m-)SAM steps against float64 references; every
 #                                    graph.Backend kernel of cuda.Backend against graph/cpu
 #                                    (checks backend/...) and one PreAct ResNet-18 gradient
-#                                    (width 16, batch 8) against graph/cpu in float64
+#                                    (width 16, batch 8) against graph/cpu in float64;
+#                                    then again with --precision tf32 and bf16 (the GEMMs
+#                                    and convolutions in TF32 / bfloat16 mixed precision,
+#                                    judged with looser tolerances: cuda.PrecisionTol)
 #   3. cuda.test                     the cuda package's tests (built with go test -c); their
-#                                    "gpu" subtests and benchmarks run on the card, if the
+#                                    "gpu" subtests and benchmarks (SGEMM and a convolution
+#                                    in fp32, tf32 and bf16 too) run on the card, if the
 #                                    file is there
 #   4. samtrain --device cuda        a short real training run (PreAct ResNet-18 width 16,
 #                                    m-SAM, 2 epochs) on generated CIFAR-10 files (random
@@ -19,15 +23,18 @@
 #                                    the report side by side (same losses to ~1e-4 expected)
 #   5. samtrain bench --device cuda  ERM, n-SAM, m-SAM images/s, ResNet-18, batch 128 (the
 #                                    optimizer runs on the host: weights and gradients
-#                                    cross PCIe every pass)
-#   6. benchmarks/torch_gpu.py       the same steps in PyTorch on the same card, TF32 off,
-#                                    if a python with torch is there
+#                                    cross PCIe every pass), in fp32 (10 timed steps), then
+#                                    --precision tf32 and bf16 (5 timed steps each)
+#   6. benchmarks/torch_gpu.py       the same steps in PyTorch on the same card, in fp32
+#                                    (TF32 off), tf32 (TF32 allowed) and bf16
+#                                    (torch.autocast), if a python with torch is there
 #
 # and writes one JSON report: {"steps": {name: {"status", "exit", "seconds", "log"}},
-# "nvidia_smi": "...", "selftest": {...}, "train": {"cuda": [...], "cpu": [...]},
-# "bench": {...}, "torch": {...}} where a missing
-# part is null. The logs stay in the folder beside the report. Exit status: 0 when the
-# self-test ran and passed, 1 otherwise.
+# "nvidia_smi": "...", "selftest": {...}, "selftest_tf32": {...}, "selftest_bf16": {...},
+# "train": {"cuda": [...], "cpu": [...]}, "bench": {...}, "bench_tf32": {...},
+# "bench_bf16": {...}, "torch": {...}} where a missing part is null. The logs stay in the
+# folder beside the report. Exit status: 0 when the (fp32) self-test ran and passed, 1
+# otherwise; the tf32 and bf16 self-tests are reported, not counted.
 #
 # Settings (environment): SAMTRAIN (./samtrain), CUDA_TEST (./cuda.test), PYTHON (python3),
 # TORCH_SCRIPT (benchmarks/torch_gpu.py, then /opt/samtrain/benchmarks/torch_gpu.py),
@@ -109,12 +116,17 @@ elif ! "$SAMTRAIN" help selftest >/dev/null 2>&1; then
 else
 	step selftest 90 "$SAMTRAIN" selftest --device cuda --json "$LOGS/selftest.json"
 	grep -q '"pass": true' "$LOGS/selftest.json" 2>/dev/null && SELFTEST_OK=0
+	if "$SAMTRAIN" help selftest 2>/dev/null | grep -q -- --precision; then
+		for p in tf32 bf16; do
+			step "selftest_$p" 45 "$SAMTRAIN" selftest --device cuda --precision "$p" --json "$LOGS/selftest_$p.json"
+		done
+	fi
 fi
 
 # 3. The cuda package's tests and binding benchmarks (SGEMM, convolutions, BatchNorm) on the card.
 if [ -x "$CUDA_TEST" ]; then
 	step cuda_test 90 "$CUDA_TEST" -test.v -test.count=1
-	step cuda_bench 40 "$CUDA_TEST" -test.run '^$' -test.bench . -test.benchtime 20x
+	step cuda_bench 60 "$CUDA_TEST" -test.run '^$' -test.bench . -test.benchtime 20x
 else
 	record cuda_test missing 127 0
 fi
@@ -151,13 +163,20 @@ fi
 if [ -x "$SAMTRAIN" ] && "$SAMTRAIN" help bench >/dev/null 2>&1; then
 	step bench 100 "$SAMTRAIN" bench --device cuda --model resnet18 --batch-size "$BATCH" \
 		--m "$BATCH,$M" --steps 10 --warmup 2 --json "$LOGS/bench.json"
+	if "$SAMTRAIN" help bench 2>/dev/null | grep -q -- --precision; then
+		for p in tf32 bf16; do
+			step "bench_$p" 60 "$SAMTRAIN" bench --device cuda --precision "$p" --model resnet18 \
+				--batch-size "$BATCH" --m "$BATCH,$M" --steps 5 --warmup 1 --json "$LOGS/bench_$p.json"
+		done
+	fi
 else
 	record bench missing 3 0 # no bench command in this binary yet
 fi
 
 # 6. PyTorch on the same card.
 if [ -n "$TORCH_SCRIPT" ] && "$PYTHON" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' >/dev/null 2>&1; then
-	step torch 100 "$PYTHON" "$TORCH_SCRIPT" --batch "$BATCH" --m "$M" --json "$LOGS/torch.json"
+	step torch 100 "$PYTHON" "$TORCH_SCRIPT" --batch "$BATCH" --m "$M" --steps 10 --warmup 3 \
+		--precision fp32,tf32,bf16 --json "$LOGS/torch.json"
 else
 	record torch missing 127 0 # no python with CUDA torch, or no script
 fi
@@ -169,8 +188,12 @@ fi
 	echo "\"steps\": {$STEPS},"
 	printf '"nvidia_smi": '; printf '%s' "$SMI" | jstr; echo ","
 	printf '"selftest": '; json "$LOGS/selftest.json"; echo ","
+	printf '"selftest_tf32": '; json "$LOGS/selftest_tf32.json"; echo ","
+	printf '"selftest_bf16": '; json "$LOGS/selftest_bf16.json"; echo ","
 	echo "\"train\": {\"cuda\": $TRAIN_CUDA, \"cpu\": $TRAIN_CPU},"
 	printf '"bench": '; json "$LOGS/bench.json"; echo ","
+	printf '"bench_tf32": '; json "$LOGS/bench_tf32.json"; echo ","
+	printf '"bench_bf16": '; json "$LOGS/bench_bf16.json"; echo ","
 	printf '"torch": '; json "$LOGS/torch.json"
 	echo "}"
 } >"$OUT.tmp" && mv "$OUT.tmp" "$OUT"

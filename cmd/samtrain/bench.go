@@ -23,7 +23,7 @@ import (
 func benchCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "bench",
-		Usage: "measure images/s of ERM, n-SAM and m-SAM training steps (random data, float32, CPU or GPU)",
+		Usage: "measure images/s of ERM, n-SAM and m-SAM training steps (random data, float32, CPU or GPU; tf32 or bf16 on the GPU)",
 		Description: `Times optimizer steps (SGD with momentum; SAM around it) of the chosen network on one
 random batch, for ERM (--rho 0 in training), n-SAM (m = batch size) and m-SAM for each --m,
 and prints images/s and each method's time per step relative to ERM (a SAM step is two
@@ -33,7 +33,9 @@ untimed steps (plus one that builds the graphs); then --steps rounds each time o
 every method in turn, so that a change of load slows all methods alike.
 Use a narrow --width for a quick run; --json writes the table with every step's time.
 --device cuda times the steps on an NVIDIA GPU: the optimizer still runs on the host, so
-every pass copies the weights up and the gradient down (see the README, NVIDIA GPUs).`,
+every pass copies the weights up and the gradient down (see the README, NVIDIA GPUs);
+--precision tf32 or bf16 times the GPU's convolutions and matrix products in TF32 or in
+bfloat16 mixed precision (weights, gradients and optimizer state stay float32).`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "model", Value: "preact-resnet18", Usage: "network: " + strings.Join(models, ", ")},
 			&cli.IntFlag{Name: "width", Value: 64, Usage: "channels of the first ResNet stage (64 in the paper), > 0"},
@@ -43,6 +45,7 @@ every pass copies the weights up and the gradient down (see the README, NVIDIA G
 			&cli.IntFlag{Name: "steps", Value: 5, Usage: "timed steps per method, > 0"},
 			&cli.IntFlag{Name: "warmup", Value: 1, Usage: "untimed steps per method before timing, >= 0 (one more always builds the graphs)"},
 			&cli.StringFlag{Name: "device", Value: "cpu", Usage: "where to compute: " + strings.Join(devices, ", ")},
+			precisionFlag(),
 			&cli.IntFlag{Name: "threads", Value: defaultThreads(), Usage: "goroutines per kernel of the CPU backend, > 0"},
 			&cli.Uint64Flag{Name: "seed", Value: 0, Usage: "seed of the weights, inputs and labels"},
 			&cli.StringFlag{Name: "json", Usage: "also write the results to `FILE` as JSON"},
@@ -59,6 +62,7 @@ type benchReport struct {
 	GOMAXPROCS int                 `json:"gomaxprocs"`
 	Device     string              `json:"device"` // cpu or cuda
 	DeviceInfo string              `json:"device_info"`
+	Precision  string              `json:"precision"` // fp32, tf32 or bf16 (--precision)
 	Model      string              `json:"model"`
 	Width      int                 `json:"width"`
 	Batch      int                 `json:"batch"`
@@ -120,7 +124,11 @@ func benchAction(c *cli.Context) error {
 	if err := oneOf("device", c.String("device"), devices); err != nil {
 		return err
 	}
-	dev, err := openDevice(c.App.Writer, c.String("device"), threads)
+	prec, err := parsePrecision(c, c.String("device"))
+	if err != nil {
+		return err
+	}
+	dev, err := openDevice(c.App.Writer, c.String("device"), threads, prec)
 	if err != nil {
 		return err
 	}
@@ -136,7 +144,7 @@ func benchAction(c *cli.Context) error {
 	}
 	rep := benchReport{
 		Date: time.Now().UTC().Format(time.RFC3339), Go: runtime.Version(), GOMAXPROCS: runtime.GOMAXPROCS(0),
-		Device: dev.Name, DeviceInfo: dev.Desc, Model: name, Width: width, Batch: batch, Threads: threads, Steps: steps, Warmup: warmup,
+		Device: dev.Name, DeviceInfo: dev.Desc, Precision: dev.Precision, Model: name, Width: width, Batch: batch, Threads: threads, Steps: steps, Warmup: warmup,
 	}
 	for _, r := range res {
 		rep.Results = append(rep.Results, benchReportResult{
@@ -161,10 +169,21 @@ func benchAction(c *cli.Context) error {
 	return nil
 }
 
+// precisionDesc names the arithmetic of --precision p in the table's title.
+func precisionDesc(p string) string {
+	switch p {
+	case "tf32":
+		return "float32 with TF32 convolutions and GEMMs"
+	case "bf16":
+		return "float32 with bf16 mixed-precision convolutions and GEMMs"
+	}
+	return "float32"
+}
+
 // writeBenchTable prints the report as an aligned table.
 func writeBenchTable(w io.Writer, rep benchReport) error {
-	fmt.Fprintf(w, "%s width %d, batch %d, float32, on %s (GOMAXPROCS %d), %d timed steps after %d+1 warm-up, %s\n",
-		rep.Model, rep.Width, rep.Batch, rep.DeviceInfo, rep.GOMAXPROCS, rep.Steps, rep.Warmup, rep.Date)
+	fmt.Fprintf(w, "%s width %d, batch %d, %s, on %s (GOMAXPROCS %d), %d timed steps after %d+1 warm-up, %s\n",
+		rep.Model, rep.Width, rep.Batch, precisionDesc(rep.Precision), rep.DeviceInfo, rep.GOMAXPROCS, rep.Steps, rep.Warmup, rep.Date)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "method\tm\tpasses\ts/step\timages/s\tmedian images/s\ttime/ERM\tmedian time/ERM\tcpu-s/step\tcpu/ERM\t")
 	for _, r := range rep.Results {

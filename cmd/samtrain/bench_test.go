@@ -78,6 +78,8 @@ func TestBenchCommandUsage(t *testing.T) {
 		{"--warmup", "-1"},
 		{"--threads", "0"},
 		{"--device", "tpu"},
+		{"--precision", "bf32"},
+		{"--device", "cpu", "--precision", "bf16"},
 		{"--model", "vgg"},
 		{"extra"},
 	} {

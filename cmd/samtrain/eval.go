@@ -24,6 +24,7 @@ func evalCommand() *cli.Command {
 			&cli.StringFlag{Name: "data-dir", Value: defaultDataDir, Usage: "`DIR` holding the data set"},
 			&cli.IntFlag{Name: "batch", Value: 500, Usage: "images per pass"},
 			&cli.StringFlag{Name: "device", Value: "auto", Usage: "where to compute: " + strings.Join(devices, ", ")},
+			precisionFlag(),
 			&cli.IntFlag{Name: "threads", Value: defaultThreads(), Usage: "goroutines per kernel of the CPU backend"},
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON object instead of lines"},
 		},
@@ -45,6 +46,10 @@ func evalAction(c *cli.Context) error {
 	if err := oneOf("device", c.String("device"), devices); err != nil {
 		return err
 	}
+	prec, err := parsePrecision(c, c.String("device"))
+	if err != nil {
+		return err
+	}
 	ck, err := train.LoadCheckpoint(c.Args().First())
 	if err != nil {
 		return err
@@ -54,7 +59,7 @@ func evalAction(c *cli.Context) error {
 		return err
 	}
 	// Notes about the device go to stderr: with --json, stdout is one object.
-	dev, err := openDevice(c.App.ErrWriter, c.String("device"), c.Int("threads"))
+	dev, err := openDevice(c.App.ErrWriter, c.String("device"), c.Int("threads"), prec)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/samtrain/samtrain/cuda"
 	"github.com/samtrain/samtrain/datasets/cifar"
 	"github.com/samtrain/samtrain/train"
 )
@@ -57,6 +58,7 @@ func trainFlags() []cli.Flag {
 		&cli.IntFlag{Name: "width", Value: 64, Usage: "channels of the first ResNet stage (64 in the paper; later stages double it), > 0"},
 		&cli.Uint64Flag{Name: "seed", Value: 0, Usage: "seed of every random choice: initialisation, validation split, label noise, data order and augmentation"},
 		&cli.StringFlag{Name: "device", Value: "auto", Usage: "where to compute: " + strings.Join(devices, ", ") + " (auto: an NVIDIA GPU if one is usable, else the CPU)"},
+		precisionFlag(),
 		&cli.IntFlag{Name: "threads", Value: defaultThreads(), Usage: "goroutines per kernel of the CPU backend (its Par)"},
 		&cli.StringFlag{Name: "schedule", Value: "piecewise", Usage: "learning-rate schedule, evaluated at every step: " + strings.Join(train.Schedules, ", ") + " (piecewise: lr until 50% of training, lr/10 until 75%, then lr/100)"},
 		&cli.IntSliceFlag{Name: "milestones", Usage: "epochs at which the multistep schedule divides the rate by 10 (e.g. 100,150)"},
@@ -99,6 +101,7 @@ type trainConfig struct {
 	Width       int
 	Seed        uint64
 	Device      string
+	Precision   cuda.Precision // of the GPU's convolutions and GEMMs
 
 	Threads, EvalBatch int
 	Resume             bool
@@ -143,6 +146,10 @@ func parseTrainConfig(c *cli.Context) (*trainConfig, error) {
 	}
 	cfg.Dataset, _ = cifar.ParseKind(c.String("dataset"))
 	if err := oneOf("device", cfg.Device, devices); err != nil {
+		return nil, err
+	}
+	var err error
+	if cfg.Precision, err = parsePrecision(c, cfg.Device); err != nil {
 		return nil, err
 	}
 	bad := func(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) }
@@ -230,6 +237,6 @@ func checkDataDir(dir string) error {
 
 // String describes the run in one line, for logs.
 func (c *trainConfig) String() string {
-	return fmt.Sprintf("model=%s dataset=%v rho=%g m=%d batch-size=%d epochs=%d lr=%g momentum=%g weight-decay=%g val-size=%d label-noise=%g normalize=%v width=%d seed=%d device=%s",
-		c.Model, c.Dataset, c.Rho, c.M, c.BatchSize, c.Epochs, c.LR, c.Momentum, c.WeightDecay, c.ValSize, c.LabelNoise, c.Normalize, c.Width, c.Seed, c.Device)
+	return fmt.Sprintf("model=%s dataset=%v rho=%g m=%d batch-size=%d epochs=%d lr=%g momentum=%g weight-decay=%g val-size=%d label-noise=%g normalize=%v width=%d seed=%d device=%s precision=%v",
+		c.Model, c.Dataset, c.Rho, c.M, c.BatchSize, c.Epochs, c.LR, c.Momentum, c.WeightDecay, c.ValSize, c.LabelNoise, c.Normalize, c.Width, c.Seed, c.Device, c.Precision)
 }

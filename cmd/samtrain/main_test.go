@@ -8,6 +8,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"image/png"
 	"math"
 	"net/http"
@@ -121,6 +122,11 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"--sam-from", "3", "--sam-until", "2"}, "SAM window"},
 		{[]string{"--threads", "0"}, "--threads"},
 		{[]string{"--resume", "--finetune-from", "x"}, "--finetune-from"},
+		{[]string{"--precision", "fp16"}, "--precision"},
+		{[]string{"--device", "cpu", "--precision", "bf16"}, "--precision bf16 needs an NVIDIA GPU"},
+		{[]string{"--device", "cpu", "--precision", "tf32"}, "--precision tf32 needs an NVIDIA GPU"},
+		{[]string{"eval", "--device", "cpu", "--precision", "bf16", "c"}, "--precision bf16"},
+		{[]string{"bench", "--device", "cpu", "--precision", "tf32"}, "--precision tf32"},
 	} {
 		args := append([]string{"--data-dir", dir}, tc.args...)
 		code, stdout, stderr := samtrain(args...)
@@ -296,13 +302,25 @@ func TestDevice(t *testing.T) {
 		{"cpu", ""},
 	} {
 		var buf bytes.Buffer
-		d, err := openDevice(&buf, tc.mode, 1)
+		d, err := openDevice(&buf, tc.mode, 1, cuda.FP32)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.mode, err)
 		}
 		if d.Name != "cpu" || !strings.HasPrefix(buf.String(), tc.note) || strings.Count(buf.String(), "\n") != min(len(tc.note), 1) {
 			t.Errorf("%s: device %s, note %q, want cpu and one line %q...", tc.mode, d.Name, buf.String(), tc.note)
 		}
+	}
+	// Without a GPU, auto cannot honour a precision other than fp32: a usage
+	// error naming the flag and why, before any work.
+	var buf bytes.Buffer
+	_, err := openDevice(&buf, "auto", 1, cuda.BF16)
+	var u *usageError
+	if !errors.As(err, &u) || !strings.Contains(err.Error(), "--precision bf16 needs an NVIDIA GPU, and --device auto found none: CUDA is unavailable: cuda: ") || buf.Len() != 0 {
+		t.Errorf("auto with bf16: %v, output %q; want a usage error saying CUDA is unavailable", err, buf.String())
+	}
+	code, stdout, stderr = samtrain("--data-dir", dir, "--precision", "tf32", "--out", t.TempDir())
+	if code != exitUsage || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "--precision tf32") || stdout != "" {
+		t.Errorf("auto with tf32: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 }
 

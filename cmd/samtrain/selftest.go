@@ -22,7 +22,8 @@ type selftestReport struct {
 	CUDNN     int          `json:"cudnn_version"`
 	NVRTC     string       `json:"nvrtc_version"`
 	Libraries []string     `json:"libraries"`
-	TF32      bool         `json:"tf32"`
+	TF32      bool         `json:"tf32"`      // precision is tf32
+	Precision string       `json:"precision"` // of the GEMMs and convolutions: fp32, tf32 or bf16
 	Seconds   float64      `json:"seconds"`
 	Checks    []cuda.Check `json:"checks"`
 	Pass      bool         `json:"pass"`
@@ -31,9 +32,10 @@ type selftestReport struct {
 	Backend string `json:"backend"`
 }
 
-// selftestCommand runs cuda.SelfTest on the GPU: every kernel, SGEMM, convolutions, pooling
-// and (m-)SAM steps against float64 references, then every kernel of graph.Backend and one
-// ResNet-18 gradient on cuda.Backend against graph/cpu, printing relative errors.
+// selftestCommand runs cuda.SelfTestPrecision on the GPU: every kernel, SGEMM, convolutions,
+// pooling and (m-)SAM steps against float64 references, then every kernel of graph.Backend
+// and one ResNet-18 gradient on cuda.Backend against graph/cpu, printing relative errors;
+// the GEMMs and convolutions in --precision, judged with cuda.PrecisionTol.
 func selftestCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "selftest",
@@ -44,11 +46,18 @@ func selftestCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "lib-dir", Usage: "folders searched first for libcuda, cuBLAS, NVRTC, cuDNN"},
 			&cli.StringFlag{Name: "json", Usage: "write the report to this file"},
 			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of the random inputs"},
+			&cli.StringFlag{Name: "precision", Value: "fp32", Usage: "arithmetic of the GEMMs and convolutions checked: fp32 (tolerance 1e-4), " +
+				"tf32 or bf16 (looser tolerances from the formats' rounding, see cuda.PrecisionTol); the other kernels are float32 (1e-4) in all three"},
 		},
+		OnUsageError: onUsageError,
 		Action: func(c *cli.Context) error {
 			mode := c.String("device")
 			if mode == "cpu" {
 				return fmt.Errorf("selftest: --device cpu: the self-test compares the GPU with CPU references; use cuda or auto")
+			}
+			prec, err := parsePrecision(c, mode)
+			if err != nil {
+				return err
 			}
 			cache, err := cuda.DefaultCacheDir()
 			if err != nil {
@@ -66,15 +75,15 @@ func selftestCommand() *cli.Command {
 				return nil
 			}
 			defer d.Close()
-			return runSelftest(c.App.Writer, d, c.Uint64("seed"), c.String("json"))
+			return runSelftest(c.App.Writer, d, c.Uint64("seed"), prec, c.String("json"))
 		},
 	}
 }
 
-func runSelftest(w io.Writer, d *cuda.Device, seed uint64, jsonPath string) error {
-	fmt.Fprintln(w, d)
+func runSelftest(w io.Writer, d *cuda.Device, seed uint64, prec cuda.Precision, jsonPath string) error {
+	fmt.Fprintf(w, "%v, precision %v\n", d, prec)
 	start := time.Now()
-	checks, err := cuda.SelfTest(d, seed)
+	checks, err := cuda.SelfTestPrecision(d, seed, prec)
 	if err != nil {
 		return fmt.Errorf("selftest: %w", err)
 	}
@@ -82,6 +91,7 @@ func runSelftest(w io.Writer, d *cuda.Device, seed uint64, jsonPath string) erro
 		Time: start.UTC().Format(time.RFC3339), Device: d.String(), Arch: d.Arch(),
 		Driver: d.DriverVersion(), CUDNN: d.CUDNNVersion(), Libraries: d.Libraries(),
 		Seconds: time.Since(start).Seconds(), Checks: checks, Pass: true,
+		TF32: prec == cuda.TF32, Precision: prec.String(),
 	}
 	if ma, mi, err := d.NVRTCVersion(); err == nil {
 		r.NVRTC = fmt.Sprintf("%d.%d", ma, mi)

@@ -15,6 +15,7 @@ func TestSelftestFlags(t *testing.T) {
 	}{
 		{[]string{"samtrain", "selftest", "--device", "cpu"}, "--device cpu"},
 		{[]string{"samtrain", "selftest", "--device", "tpu"}, `--device "tpu"`},
+		{[]string{"samtrain", "selftest", "--device", "auto", "--precision", "fp16"}, `--precision "fp16"`},
 	} {
 		app := &cli.App{Name: "samtrain", Commands: []*cli.Command{selftestCommand()}, Writer: io.Discard, ErrWriter: io.Discard}
 		err := app.Run(tc.args)

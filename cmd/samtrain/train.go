@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -26,7 +27,7 @@ func trainAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	dev, err := openDevice(c.App.Writer, cfg.Device, cfg.Threads)
+	dev, err := openDevice(c.App.Writer, cfg.Device, cfg.Threads, cfg.Precision)
 	if err != nil {
 		return err
 	}
@@ -48,6 +49,9 @@ func trainAction(c *cli.Context) error {
 	if cfg.Resume && dev.Name == "cpu" {
 		warnThreads(c, cfg.Out, cfg.Threads)
 	}
+	if cfg.Resume {
+		warnPrecision(c.App.Writer, cfg.Out, dev.Precision)
+	}
 	r := &train.Run{
 		Spec:      cfg.Spec,
 		Data:      view,
@@ -61,6 +65,7 @@ func trainAction(c *cli.Context) error {
 			"version":     version(),
 			"device":      dev.Name,
 			"device_info": dev.Desc,
+			"precision":   dev.Precision,
 			"threads":     cfg.Threads,
 			"data_dir":    cfg.DataDir,
 			"data_from":   data.Source,
@@ -138,6 +143,29 @@ func openView(dir string, s *train.Spec) (*train.Data, error) {
 
 // defaultThreads is the default of --threads: every CPU.
 func defaultThreads() int { return runtime.NumCPU() }
+
+// warnPrecision says on w when a resumed run computes in another precision
+// than the run it continues (a run from before --precision existed was fp32).
+func warnPrecision(w io.Writer, out, prec string) {
+	b, err := os.ReadFile(filepath.Join(out, train.ConfigFile))
+	if err != nil {
+		return
+	}
+	var cfg struct {
+		Info struct {
+			Precision string `json:"precision"`
+		} `json:"info"`
+	}
+	if json.Unmarshal(b, &cfg) != nil {
+		return
+	}
+	if cfg.Info.Precision == "" {
+		cfg.Info.Precision = "fp32"
+	}
+	if cfg.Info.Precision != prec {
+		fmt.Fprintf(w, "note: the run computed with --precision %s, resuming with %s: its later epochs compute differently\n", cfg.Info.Precision, prec)
+	}
+}
 
 // warnThreads says when a resumed run uses another --threads than the run
 // it continues: the CPU kernels split their sums by thread, so the weights

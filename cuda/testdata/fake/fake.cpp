@@ -3,7 +3,14 @@
 //  - records arguments in named counters the test reads with fake_get/fake_str,
 //  - returns the status codes the test sets with fake_set (e.g. "cuInit.result"),
 //  - runs the project's kernels (compiled through shim.h) on the CPU for cuLaunchKernel,
-//  - computes cublasSgemm_v2 and the cuDNN convolutions with naive loops, as documented.
+//  - computes cublasSgemm_v2, cublasGemmEx and the cuDNN convolutions with naive loops, as
+//    documented: float64 sums of the products of the inputs as stored (float32, or bfloat16
+//    for CUDA_R_16BF and CUDNN_DATA_BFLOAT16), then rounded to the output's type (float32;
+//    bfloat16 by bf16_bits of cast.cu, to nearest even, after rounding to float32). In a
+//    TF32 math mode (CUBLAS_TF32_TENSOR_OP_MATH; CUDNN_DEFAULT_MATH on float32 tensors) the
+//    float32 inputs are first rounded to TF32 (10 mantissa bits, to nearest even): NVIDIA
+//    does not document the rounding of its TF32 conversions, so this emulates the size of
+//    the error, not its exact bits.
 // Device pointers are host pointers from malloc.
 #include "shim.h"
 
@@ -36,6 +43,7 @@ void __syncthreads() { pthread_barrier_wait(&shim_barrier); }
 #include "kernels/groupnorm.cu"
 #include "kernels/norm.cu"
 #include "kernels/vectors.cu"
+#include "kernels/cast.cu"
 
 // call unpacks cuLaunchKernel's kernelParams (pointers to each argument) into a call of k.
 template <typename... A, size_t... I>
@@ -58,6 +66,7 @@ static std::map<std::string, trampoline> kernels = {
 	K(xent_mean), K(xent_grad), K(moments), K(inv_std), K(norm_apply), K(norm_scale_grad), K(channel_sum), K(bn_dx),
 	K(vec_sum_f64), K(vec_sumsq), K(vec_add_scaled_sumsq), K(vec_perturb_unnormalized), K(vec_adaptive_sumsq), K(vec_adaptive_into),
 	K(vec_scale_into), K(vec_axpy_into), K(vec_add_scaled_restore), K(vec_accumulate_restore), K(vec_sgd),
+	K(f32_to_bf16), K(bf16_to_f32),
 };
 
 // ---- recording
@@ -113,7 +122,7 @@ int cuDeviceGetName(char* name, int n, int dev) {
 int cuDeviceGetAttribute(int* v, int attr, int dev) {
 	(void)dev;
 	switch (attr) {
-	case 75: *v = 9; break; // compute capability 9.0
+	case 75: *v = ints.count("cc.major") ? (int)I("cc.major") : 9; break; // compute capability 9.0
 	case 76: *v = 0; break;
 	case 16: *v = 2; break; // two SMs: small grids on the CPU
 	default: return 1;
@@ -238,6 +247,16 @@ int nvrtcGetCUBINSize(void* p, size_t* n) { *n = ((program*)p)->src.size() + 1; 
 int nvrtcGetCUBIN(void* p, char* out) { memcpy(out, ((program*)p)->src.c_str(), ((program*)p)->src.size() + 1); return 0; }
 int nvrtcDestroyProgram(void** p) { delete (program*)*p; *p = nullptr; return 0; }
 
+// tf32 rounds a finite v to TF32 (the top 19 bits of a float32), to nearest even.
+static float tf32(float v) {
+	unsigned u;
+	memcpy(&u, &v, 4);
+	if ((u & 0x7f800000u) == 0x7f800000u) return v;
+	u = (u + 0xfffu + ((u >> 13) & 1u)) & ~0x1fffu;
+	memcpy(&v, &u, 4);
+	return v;
+}
+
 // ---- cuBLAS (cublas_api.h): column-major SGEMM by the definition.
 int cublasCreate_v2(void** h) { *h = (void*)0xB1A5; return result("cublasCreate_v2"); }
 int cublasDestroy_v2(void* h) { (void)h; return result("cublasDestroy_v2"); }
@@ -257,6 +276,7 @@ int cublasSgemm_v2(void* h, int ta, int tb, int m, int n, int k, const float* al
 			for (int l = 0; l < k; l++) {
 				float a = ta ? A[l + (size_t)i * lda] : A[i + (size_t)l * lda];
 				float b = tb ? B[j + (size_t)l * ldb] : B[l + (size_t)j * ldb];
+				if (I("cublas.math") == 3) a = tf32(a), b = tf32(b);
 				s += (double)a * b;
 			}
 			float* c = &C[i + (size_t)j * ldc];
@@ -264,8 +284,39 @@ int cublasSgemm_v2(void* h, int ta, int tb, int m, int n, int k, const float* al
 		}
 	return 0;
 }
+// cublasGemmEx_v2 with bfloat16 A and B (CUDA_R_16BF = 14), float32 C (CUDA_R_32F = 0) and
+// CUBLAS_COMPUTE_32F (68), float alpha and beta; any other combination is
+// CUBLAS_STATUS_NOT_SUPPORTED (15).
+int cublasGemmEx(void* h, int ta, int tb, int m, int n, int k, const float* alpha, const void* A, int at, int lda,
+                 const void* B, int bt, int ldb, const float* beta, void* C, int ct, int ldc, int compute, int algo) {
+	(void)h;
+	I("gemmex.m") = m; I("gemmex.n") = n; I("gemmex.k") = k;
+	I("gemmex.lda") = lda; I("gemmex.ldb") = ldb; I("gemmex.ldc") = ldc;
+	I("gemmex.atype") = at; I("gemmex.btype") = bt; I("gemmex.ctype") = ct;
+	I("gemmex.compute") = compute; I("gemmex.algo") = algo;
+	int r = result("cublasGemmEx");
+	if (r) return r;
+	if (at != 14 || bt != 14 || ct != 0 || compute != 68) return 15;
+	const unsigned short *a16 = (const unsigned short*)A, *b16 = (const unsigned short*)B;
+	float* c32 = (float*)C;
+	for (int j = 0; j < n; j++)
+		for (int i = 0; i < m; i++) {
+			double s = 0;
+			for (int l = 0; l < k; l++) {
+				float a = bf16_value(ta ? a16[l + (size_t)i * lda] : a16[i + (size_t)l * lda]);
+				float b = bf16_value(tb ? b16[j + (size_t)l * ldb] : b16[l + (size_t)j * ldb]);
+				s += (double)a * b;
+			}
+			float* c = &c32[i + (size_t)j * ldc];
+			*c = *alpha * (float)s + (*beta == 0 ? 0 : *beta * *c);
+		}
+	return 0;
+}
 
 // ---- cuDNN 9 (legacy API): descriptors hold their integers; convolutions by the definition.
+// Tensors and filters are CUDNN_DATA_FLOAT (0) or CUDNN_DATA_BFLOAT16 (9), kept in v[4]; a
+// convolution whose tensors differ in type is CUDNN_STATUS_NOT_SUPPORTED (3000), as only
+// FLOAT_CONFIG and PSEUDO_BFLOAT16_CONFIG (compute type float for both) are emulated.
 struct desc {
 	int v[9];
 };
@@ -279,15 +330,15 @@ const char* cudnnGetErrorString(int s) { (void)s; return "fake cudnn message"; }
 int cudnnCreateTensorDescriptor(void** d) { return create(d); }
 int cudnnDestroyTensorDescriptor(void* d) { return destroy(d); }
 int cudnnSetTensor4dDescriptor(void* d, int fmt, int dt, int n, int c, int h, int w) {
-	if (fmt != 0 || dt != 0) return 2000;
-	*(desc*)d = desc{{n, c, h, w}};
+	if (fmt != 0 || (dt != 0 && dt != 9)) return 2000;
+	*(desc*)d = desc{{n, c, h, w, dt}};
 	return result("cudnnSetTensor4dDescriptor");
 }
 int cudnnCreateFilterDescriptor(void** d) { return create(d); }
 int cudnnDestroyFilterDescriptor(void* d) { return destroy(d); }
 int cudnnSetFilter4dDescriptor(void* d, int dt, int fmt, int k, int c, int h, int w) {
-	if (fmt != 0 || dt != 0) return 2000;
-	*(desc*)d = desc{{k, c, h, w}};
+	if (fmt != 0 || (dt != 0 && dt != 9)) return 2000;
+	*(desc*)d = desc{{k, c, h, w, dt}};
 	return 0;
 }
 int cudnnCreateConvolutionDescriptor(void** d) { return create(d); }
@@ -297,7 +348,7 @@ int cudnnSetConvolution2dDescriptor(void* d, int ph, int pw, int u, int v, int d
 	*(desc*)d = desc{{ph, pw, u, v}};
 	return 0;
 }
-int cudnnSetConvolutionMathType(void* d, int m) { (void)d; I("dnn.math") = m; return 0; }
+int cudnnSetConvolutionMathType(void* d, int m) { ((desc*)d)->v[4] = m; I("dnn.math") = m; return 0; }
 int cudnnGetConvolution2dForwardOutputDim(void* c, void* x, void* w, int* n, int* k, int* p, int* q) {
 	desc *C = (desc*)c, *X = (desc*)x, *W = (desc*)w;
 	*n = X->v[0];
@@ -349,37 +400,66 @@ void conv(desc* X, desc* W, desc* C, F f) {
 							}
 }
 static size_t count(desc* d) { return (size_t)d->v[0] * d->v[1] * d->v[2] * d->v[3]; }
+// ld reads element i of a tensor of descriptor d (rounded to TF32 when the running
+// convolution allows it); st writes alpha*acc + beta*(element i) to it (beta 0 ignores the
+// old value), rounding to bfloat16 for CUDNN_DATA_BFLOAT16.
+static bool conv_tf32;
+static float raw(desc* d, const void* p, size_t i) {
+	return d->v[4] == 9 ? bf16_value(((const unsigned short*)p)[i]) : ((const float*)p)[i];
+}
+static float ld(desc* d, const void* p, size_t i) { return conv_tf32 ? tf32(raw(d, p, i)) : raw(d, p, i); }
+static void st(desc* d, void* p, size_t i, float alpha, double acc, float beta) {
+	float v = alpha * (float)acc + (beta == 0 ? 0 : beta * raw(d, p, i));
+	if (d->v[4] == 9)
+		((unsigned short*)p)[i] = bf16_bits(v);
+	else
+		((float*)p)[i] = v;
+}
+// types records the data type of a convolution's tensors and the math type it runs with
+// (dnn.dtype, dnn.math), and checks that the types agree.
+static int types(desc* conv, desc* a, desc* b, desc* c) {
+	I("dnn.dtype") = a->v[4];
+	I("dnn.math") = conv->v[4];
+	conv_tf32 = a->v[4] == 0 && conv->v[4] == 0;
+	return a->v[4] == b->v[4] && b->v[4] == c->v[4] ? 0 : 3000;
+}
 static int check_ws(const char* what, int algo, void* ws, size_t n) {
 	I(std::string(what) + ".algo") = algo;
 	I(std::string(what) + ".ws") = (long long)n;
 	if (n > 0 && ws == nullptr) return 2002;
 	return 0;
 }
-int cudnnConvolutionForward(void* h, const float* alpha, void* xd, const float* x, void* wd, const float* w, void* cd,
-                            int algo, void* ws, size_t wsn, const float* beta, void* yd, float* y) {
+int cudnnConvolutionForward(void* h, const float* alpha, void* xd, const void* x, void* wd, const void* w, void* cd,
+                            int algo, void* ws, size_t wsn, const float* beta, void* yd, void* y) {
 	(void)h;
+	desc *X = (desc*)xd, *Wt = (desc*)wd, *Y = (desc*)yd;
 	if (int r = check_ws("fwd", algo, ws, wsn)) return r;
-	std::vector<double> acc(count((desc*)yd));
-	conv((desc*)xd, (desc*)wd, (desc*)cd, [&](size_t xi, size_t wi, size_t yi) { acc[yi] += (double)x[xi] * w[wi]; });
-	for (size_t i = 0; i < acc.size(); i++) y[i] = *alpha * (float)acc[i] + (*beta == 0 ? 0 : *beta * y[i]);
+	if (int r = types((desc*)cd, X, Wt, Y)) return r;
+	std::vector<double> acc(count(Y));
+	conv(X, Wt, (desc*)cd, [&](size_t xi, size_t wi, size_t yi) { acc[yi] += (double)ld(X, x, xi) * ld(Wt, w, wi); });
+	for (size_t i = 0; i < acc.size(); i++) st(Y, y, i, *alpha, acc[i], *beta);
 	return result("cudnnConvolutionForward");
 }
-int cudnnConvolutionBackwardData(void* h, const float* alpha, void* wd, const float* w, void* dyd, const float* dy, void* cd,
-                                 int algo, void* ws, size_t wsn, const float* beta, void* dxd, float* dx) {
-	(void)h; (void)dyd;
+int cudnnConvolutionBackwardData(void* h, const float* alpha, void* wd, const void* w, void* dyd, const void* dy, void* cd,
+                                 int algo, void* ws, size_t wsn, const float* beta, void* dxd, void* dx) {
+	(void)h;
+	desc *Wt = (desc*)wd, *DY = (desc*)dyd, *DX = (desc*)dxd;
 	if (int r = check_ws("bwddata", algo, ws, wsn)) return r;
-	std::vector<double> acc(count((desc*)dxd));
-	conv((desc*)dxd, (desc*)wd, (desc*)cd, [&](size_t xi, size_t wi, size_t yi) { acc[xi] += (double)dy[yi] * w[wi]; });
-	for (size_t i = 0; i < acc.size(); i++) dx[i] = *alpha * (float)acc[i] + (*beta == 0 ? 0 : *beta * dx[i]);
+	if (int r = types((desc*)cd, DX, Wt, DY)) return r;
+	std::vector<double> acc(count(DX));
+	conv(DX, Wt, (desc*)cd, [&](size_t xi, size_t wi, size_t yi) { acc[xi] += (double)ld(DY, dy, yi) * ld(Wt, w, wi); });
+	for (size_t i = 0; i < acc.size(); i++) st(DX, dx, i, *alpha, acc[i], *beta);
 	return result("cudnnConvolutionBackwardData");
 }
-int cudnnConvolutionBackwardFilter(void* h, const float* alpha, void* xd, const float* x, void* dyd, const float* dy, void* cd,
-                                   int algo, void* ws, size_t wsn, const float* beta, void* dwd, float* dw) {
-	(void)h; (void)dyd;
+int cudnnConvolutionBackwardFilter(void* h, const float* alpha, void* xd, const void* x, void* dyd, const void* dy, void* cd,
+                                   int algo, void* ws, size_t wsn, const float* beta, void* dwd, void* dw) {
+	(void)h;
+	desc *X = (desc*)xd, *DY = (desc*)dyd, *DW = (desc*)dwd;
 	if (int r = check_ws("bwdfilter", algo, ws, wsn)) return r;
-	std::vector<double> acc(count((desc*)dwd));
-	conv((desc*)xd, (desc*)dwd, (desc*)cd, [&](size_t xi, size_t wi, size_t yi) { acc[wi] += (double)x[xi] * dy[yi]; });
-	for (size_t i = 0; i < acc.size(); i++) dw[i] = *alpha * (float)acc[i] + (*beta == 0 ? 0 : *beta * dw[i]);
+	if (int r = types((desc*)cd, X, DW, DY)) return r;
+	std::vector<double> acc(count(DW));
+	conv(X, DW, (desc*)cd, [&](size_t xi, size_t wi, size_t yi) { acc[wi] += (double)ld(X, x, xi) * ld(DY, dy, yi); });
+	for (size_t i = 0; i < acc.size(); i++) st(DW, dw, i, *alpha, acc[i], *beta);
 	return result("cudnnConvolutionBackwardFilter");
 }
 int cudnnCreatePoolingDescriptor(void** d) { return create(d); }
