@@ -21,7 +21,7 @@ type Check struct {
 // random inputs drawn from seed, and compares each with a plain Go loop in float64. Then it
 // runs every kernel of graph.Backend on a Backend on d and on graph/cpu's float32 backend
 // from the same random inputs (checks named backend/<kernel>/<output>), and one gradient of
-// a PreAct ResNet-18 of width 16 on a batch of 8 CIFAR-sized images on both
+// a PreAct ResNet-18 of width 4 on a batch of 8 CIFAR-sized images on both
 // (backend/resnet18_...: the loss, the parameter whose gradient differs most, the BatchNorm
 // running statistics). Last, the optimizers' device path: Vectors.Norm of a long vector
 // (vectors/norm), and one n-SAM and one m-SAM (m = 4) step of that ResNet with optim.SAM and
@@ -31,7 +31,13 @@ type Check struct {
 // loaded; failed comparisons are Checks with Pass false.
 //
 // TF32 is off (the binding's default), so float32 results should agree to about 1e-6; the
-// tolerance is the project's target of 1e-4.
+// tolerance is the project's target of 1e-4. The ResNet is kept narrow on purpose: a
+// float32 gradient of a ReLU network differs from the float64 one by some 1e-2 whenever a
+// pre-activation lies within rounding of zero (the two take different sides of the kink),
+// which is a property of float32, not an error of the device. On graph/cpu's float32
+// backend, 2 of 4 random batches of 16 at width 16 had such a flip (relative error 1e-2
+// against 1e-6 for the others), 3 of 32 at width 8, none of 32 at width 4 (batch 4 and 8;
+// SAM steps: none of 32, worst 1.2e-6).
 func SelfTest(d *Device, seed uint64) ([]Check, error) { return selfTestRun(d, seed, 1, FP32) }
 
 // selfTestRun runs SelfTest with sizes divided by about div (the package's tests run it on the

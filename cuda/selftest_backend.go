@@ -261,7 +261,7 @@ func (st *selfTest) backend() {
 // float64 because the CPU's float32 result is itself some 1e-5 off it, and the errors of two
 // float32 computations add up.
 func (st *selfTest) resnet(b *Backend, small bool) {
-	cfg, n := resnet.Config{Width: 16}, 8
+	cfg, n := resnet.Config{Width: 4}, 8
 	if small {
 		cfg, n = resnet.Config{Width: 4, Input: [3]int{3, 16, 16}}, 4
 	}

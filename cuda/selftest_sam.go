@@ -20,7 +20,7 @@ import (
 // gradient norm.
 func (st *selfTest) samSteps(b *Backend, small bool) {
 	st.vectorsNorm(b)
-	cfg, n := resnet.Config{Width: 16}, 8
+	cfg, n := resnet.Config{Width: 4}, 8
 	if small {
 		cfg, n = resnet.Config{Width: 2, Input: [3]int{3, 16, 16}}, 4
 	}

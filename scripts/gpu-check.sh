@@ -8,7 +8,7 @@
 #                                    and (m-)SAM steps against float64 references; every
 #                                    graph.Backend kernel of cuda.Backend against graph/cpu
 #                                    (checks backend/...) and one PreAct ResNet-18 gradient
-#                                    (width 16, batch 8) against graph/cpu in float64;
+#                                    (width 4, batch 8) against graph/cpu in float64;
 #                                    then again with --precision tf32 and bf16 (the GEMMs
 #                                    and convolutions in TF32 / bfloat16 mixed precision,
 #                                    judged with looser tolerances: cuda.PrecisionTol)
