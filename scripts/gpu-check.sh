@@ -21,9 +21,9 @@
 #                                    pixels, 320 training and 64 test images), then the same
 #                                    run with --device cpu: their metrics.jsonl lines go into
 #                                    the report side by side (same losses to ~1e-4 expected)
-#   5. samtrain bench --device cuda  ERM, n-SAM, m-SAM images/s, ResNet-18, batch 128 (the
-#                                    optimizer runs on the host: weights and gradients
-#                                    cross PCIe every pass), in fp32 (10 timed steps), then
+#   5. samtrain bench --device cuda  ERM, n-SAM, m-SAM images/s, ResNet-18, batch 128 (weights,
+#                                    gradients and optimizer state on the device, only the
+#                                    losses and norms read back), in fp32 (10 timed steps), then
 #                                    --precision tf32 and bf16 (5 timed steps each)
 #   6. benchmarks/torch_gpu.py       the same steps in PyTorch on the same card, in fp32
 #                                    (TF32 off), tf32 (TF32 allowed) and bf16

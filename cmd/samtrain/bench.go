@@ -32,9 +32,8 @@ forward-backward passes: the ideal ratio is 2), in wall time and in process CPU 
 untimed steps (plus one that builds the graphs); then --steps rounds each time one step of
 every method in turn, so that a change of load slows all methods alike.
 Use a narrow --width for a quick run; --json writes the table with every step's time.
---device cuda times the steps on an NVIDIA GPU: the optimizer still runs on the host, so
-every pass copies the weights up and the gradient down (see the README, NVIDIA GPUs);
---precision tf32 or bf16 times the GPU's convolutions and matrix products in TF32 or in
+--device cuda times the steps on an NVIDIA GPU, with the weights, gradients and optimizer
+state on the device (see the README, NVIDIA GPUs); --precision tf32 or bf16 times the GPU's convolutions and matrix products in TF32 or in
 bfloat16 mixed precision (weights, gradients and optimizer state stay float32).`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "model", Value: "preact-resnet18", Usage: "network: " + strings.Join(models, ", ")},
