@@ -4,29 +4,16 @@
 // compiler never contracts into an FMA), so the vectors come out bit for bit as on the host.
 // Kernels that also return a norm write one float64 partial sum of squares per block into
 // partial[blockIdx.x] (a tree sum over the block, deterministic); vec_sum_f64 then adds the
-// partials in float64 for the host to read. Grid-stride loops: any grid, blockDim.x a power of two <= 1024. Outputs may
-// alias inputs (each element is read before it is written, by the same thread).
-
-// block_sum_f64 is block_sum (prelude.cu) in float64.
-__device__ double block_sum_f64(double v, double* sh) {
-	int t = threadIdx.x;
-	sh[t] = v;
-	__syncthreads();
-	for (int s = blockDim.x / 2; s > 0; s >>= 1) {
-		if (t < s) sh[t] += sh[t + s];
-		__syncthreads();
-	}
-	double r = sh[0];
-	__syncthreads();
-	return r;
-}
+// partials in float64 for the host to read. Grid-stride loops: any grid, blockDim.x a power
+// of two <= 1024. Outputs may alias inputs (each element is read before it is written, by
+// the same thread).
 
 // vec_sum_f64: out[0] = sum of the g partial sums, in float64, in one block (deterministic).
 extern "C" __global__ void vec_sum_f64(const double* partial, double* out, int g) {
 	__shared__ double sh[1024];
 	double s = 0.0;
 	for (int i = threadIdx.x; i < g; i += blockDim.x) s += partial[i];
-	s = block_sum_f64(s, sh);
+	s = block_sum(s, sh);
 	if (threadIdx.x == 0) out[0] = s;
 }
 
@@ -38,7 +25,7 @@ extern "C" __global__ void vec_sumsq(const float* x, double* partial, int n) {
 		double v = x[i];
 		s += v * v; // exact: the square of a float has 48 significant bits
 	}
-	s = block_sum_f64(s, sh);
+	s = block_sum(s, sh);
 	if (threadIdx.x == 0) partial[blockIdx.x] = s;
 }
 
@@ -52,7 +39,7 @@ extern "C" __global__ void vec_add_scaled_sumsq(float* g, const float* w, float 
 		g[i] = v;
 		s += (double)v * (double)v;
 	}
-	s = block_sum_f64(s, sh);
+	s = block_sum(s, sh);
 	if (threadIdx.x == 0) partial[blockIdx.x] = s;
 }
 
@@ -72,7 +59,7 @@ extern "C" __global__ void vec_perturb_unnormalized(float* w, const float* saved
 		w[i] = __fadd_rn(u, __fmul_rn(c, v));
 		s += (double)v * (double)v;
 	}
-	s = block_sum_f64(s, sh);
+	s = block_sum(s, sh);
 	if (threadIdx.x == 0) partial[blockIdx.x] = s;
 }
 
@@ -84,7 +71,7 @@ extern "C" __global__ void vec_adaptive_sumsq(const float* g, const float* w, fl
 		float tg = __fmul_rn(__fadd_rn(fabsf(w[i]), eta), g[i]);
 		s += (double)tg * (double)tg;
 	}
-	s = block_sum_f64(s, sh);
+	s = block_sum(s, sh);
 	if (threadIdx.x == 0) partial[blockIdx.x] = s;
 }
 
