@@ -2,6 +2,8 @@ package cuda
 
 import (
 	"context"
+	"errors"
+	"io"
 	"math"
 	"path/filepath"
 	"testing"
@@ -174,3 +176,101 @@ func equalTensor(a, b safetensors.Tensor) bool {
 	}
 	return true
 }
+
+// TestTrainResumeOnDevice: on the device, two epochs in one run and a run interrupted after
+// its first epoch then resumed give the same checkpoint bit for bit (weights, BatchNorm buffers, momentum
+// and step count): the momentum goes down into the checkpoint and back up on resume, and
+// the device's kernels are deterministic. After the resume the backend holds no more
+// device memory than after the straight run (the uploaded momentum is freed).
+func TestTrainResumeOnDevice(t *testing.T) {
+	data := cifartest.Data(16, 8)
+	forDevices(t, func(t *testing.T, d *Device) {
+		s := train.Defaults()
+		s.Model, s.Width, s.Epochs, s.BatchSize, s.M, s.Seed = "preact-resnet18", 2, 2, 8, 4, 5
+		view, err := train.NewData(data, &s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		backend := func() *Backend {
+			b := newBackend(t, d)
+			if isFake(d) {
+				b.block, b.k.maxGrid = 16, 2
+			}
+			return b
+		}
+		train1 := func(b *Backend, out string, resume bool, log io.Writer, ctx context.Context) error {
+			r := &train.Run{Spec: s, Data: view, Backend: b, Out: out, Resume: resume, Log: log}
+			_, err := r.Train(ctx)
+			if berr := b.Err(); berr != nil {
+				t.Fatalf("Err after training: %v", berr)
+			}
+			return err
+		}
+
+		straight := t.TempDir()
+		bs := backend()
+		if err := train1(bs, straight, false, nil, context.Background()); err != nil {
+			t.Fatal(err)
+		}
+
+		// Interrupted after the first epoch's line is logged, then resumed.
+		split := t.TempDir()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		if err := train1(backend(), split, false, cancelOnWrite{cancel}, ctx); !errors.Is(err, train.ErrInterrupted) {
+			t.Fatalf("interrupted run: err %v, want ErrInterrupted", err)
+		}
+		mid, err := train.LoadCheckpoint(filepath.Join(split, train.CheckpointFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mid.SGD.Steps < 2 || len(mid.SGD.Momentum) == 0 {
+			t.Fatalf("interrupted at step %d with %d momentum values, want after the first epoch", mid.SGD.Steps, len(mid.SGD.Momentum))
+		}
+		br := backend()
+		if err := train1(br, split, true, nil, context.Background()); err != nil {
+			t.Fatal(err)
+		}
+
+		a, err := train.LoadCheckpoint(filepath.Join(straight, train.CheckpointFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := train.LoadCheckpoint(filepath.Join(split, train.CheckpointFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.SGD.Steps != b.SGD.Steps || a.SGD.Steps != 4 {
+			t.Errorf("SGD steps %d straight, %d resumed; want 4", a.SGD.Steps, b.SGD.Steps)
+		}
+		if len(a.SGD.Momentum) == 0 || len(a.SGD.Momentum) != len(b.SGD.Momentum) {
+			t.Fatalf("momentum of %d and %d elements", len(a.SGD.Momentum), len(b.SGD.Momentum))
+		}
+		for i := range a.SGD.Momentum {
+			if math.Float32bits(a.SGD.Momentum[i]) != math.Float32bits(b.SGD.Momentum[i]) {
+				t.Fatalf("momentum[%d]: %v straight, %v resumed", i, a.SGD.Momentum[i], b.SGD.Momentum[i])
+			}
+		}
+		for name, ta := range a.Model {
+			tb, ok := b.Model[name]
+			if !ok {
+				t.Fatalf("resumed checkpoint lacks %s", name)
+			}
+			fa, _ := ta.Float64s()
+			fb, _ := tb.Float64s()
+			for i := range fa {
+				if fa[i] != fb[i] {
+					t.Fatalf("%s[%d]: %v straight, %v resumed", name, i, fa[i], fb[i])
+				}
+			}
+		}
+		if len(br.allocs) != len(bs.allocs) {
+			t.Errorf("the resumed run's backend holds %d allocations, the straight run's %d", len(br.allocs), len(bs.allocs))
+		}
+	})
+}
+
+// cancelOnWrite cancels a context at its first write.
+type cancelOnWrite struct{ cancel context.CancelFunc }
+
+func (c cancelOnWrite) Write(p []byte) (int, error) { c.cancel(); return len(p), nil }

@@ -216,17 +216,28 @@ func sgdState(o *optim.SGD[graph.Buffer], m *graph.Model[float32]) optim.SGDStat
 }
 
 // setSGDState restores a checkpoint's optimizer state into o, uploading the
-// momentum into a Buffer of m's backend. A momentum of another length than
-// m's weights is an error (unprefixed: the caller adds its context).
+// momentum into a Buffer of m's backend (freed after SetState has copied it,
+// when the backend frees buffers: a device one would otherwise hold it until
+// it closes). A momentum of another length than m's weights is an error
+// (unprefixed: the caller adds its context).
 func setSGDState(o *optim.SGD[graph.Buffer], m *graph.Model[float32], st optim.SGDState[[]float32]) error {
 	s := optim.SGDState[graph.Buffer]{Steps: st.Steps}
-	if n := len(st.Momentum); n > 0 {
-		p := m.Params()
-		if n != p.NumWeights() {
-			return fmt.Errorf("checkpoint momentum has %d elements for %d weights: %w", n, p.NumWeights(), ErrCheckpoint)
-		}
-		s.Momentum = p.Backend().Alloc(n)
-		p.Backend().Upload(s.Momentum, st.Momentum)
+	n := len(st.Momentum)
+	if n == 0 {
+		return o.SetState(s)
 	}
-	return o.SetState(s)
+	p := m.Params()
+	if n != p.NumWeights() {
+		return fmt.Errorf("checkpoint momentum has %d elements for %d weights: %w", n, p.NumWeights(), ErrCheckpoint)
+	}
+	b := p.Backend()
+	s.Momentum = b.Alloc(n)
+	b.Upload(s.Momentum, st.Momentum)
+	err := o.SetState(s)
+	if f, ok := b.(interface{ Free(graph.Buffer) error }); ok {
+		if ferr := f.Free(s.Momentum); err == nil && ferr != nil {
+			err = fmt.Errorf("free the uploaded momentum: %w", ferr)
+		}
+	}
+	return err
 }
