@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -18,30 +19,39 @@ func clangCUDA() string {
 	return ""
 }
 
-// checkCUDA compiles src with clang's CUDA front end for the device side of sm_80, checks
-// only (no code generation, no CUDA installation needed), and returns clang's output and
-// whether it succeeded.
+// checkCUDA compiles src with clang for the device side of sm_80 to PTX (no CUDA
+// installation needed: the built-ins are only declared, so calls to them stay external) and
+// returns the PTX, or clang's messages and false.
 func checkCUDA(t *testing.T, clang, src string) (string, bool) {
 	t.Helper()
 	decl, err := filepath.Abs("testdata/clang/cuda_decl.h")
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := filepath.Join(t.TempDir(), "kernels.cu")
+	dir := t.TempDir()
+	f, ptx := filepath.Join(dir, "kernels.cu"), filepath.Join(dir, "kernels.ptx")
 	if err := os.WriteFile(f, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	out, err := exec.Command(clang, "-x", "cuda", "--cuda-device-only", "--cuda-gpu-arch=sm_80",
-		"-nocudainc", "-nocudalib", "-fsyntax-only", "-std=c++17", "-Wall", "-Wextra", "-Werror",
-		"-include", decl, f).CombinedOutput()
-	return string(out), err == nil
+		"-nocudainc", "-nocudalib", "-S", "-O2", "-std=c++17", "-Wall", "-Wextra", "-Werror",
+		"-include", decl, "-o", ptx, f).CombinedOutput()
+	if err != nil {
+		return string(out), false
+	}
+	b, err := os.ReadFile(ptx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b), true
 }
 
-// TestKernelsCompileAsCUDA checks KernelSource, the program NVRTC compiles on a GPU, with
-// clang's CUDA front end (skipped without clang): unlike the fake's g++ build, it knows
-// __global__ and __device__, so it rejects device code calling host functions, kernels
-// that are not extern "C" __global__ void, and the like, with warnings as errors. A broken
-// snippet must fail the same check, so that a silently skipped compilation cannot pass.
+// TestKernelsCompileAsCUDA compiles KernelSource, the program NVRTC compiles on a GPU, with
+// clang's CUDA compiler to PTX (skipped without clang): unlike the fake's g++ build, it
+// knows __global__ and __device__, so it rejects device code calling host functions and the
+// like, with warnings as errors; and the PTX's entry points must be exactly the kernels that
+// Kernels launches (extern "C", so unmangled). A broken snippet must fail the same check, so
+// that a silently skipped compilation cannot pass.
 func TestKernelsCompileAsCUDA(t *testing.T) {
 	clang := clangCUDA()
 	if clang == "" {
@@ -50,14 +60,21 @@ func TestKernelsCompileAsCUDA(t *testing.T) {
 	if _, err := os.Stat("testdata/clang/cuda_decl.h"); err != nil {
 		t.Skip("testdata/clang/cuda_decl.h not found (test binary run outside the package folder)")
 	}
-	src := KernelSource()
-	if out, ok := checkCUDA(t, clang, src); !ok {
-		t.Fatalf("clang rejects the kernels:\n%s", out)
+	ptx, ok := checkCUDA(t, clang, KernelSource())
+	if !ok {
+		t.Fatalf("clang rejects the kernels:\n%s", ptx)
 	}
-	for _, name := range kernelNames {
-		if !strings.Contains(src, `extern "C" __global__ void `+name+"(") {
-			t.Errorf("kernel %s is not defined as extern \"C\" __global__ void", name)
+	var entries []string
+	for _, line := range strings.Split(ptx, "\n") {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), ".visible .entry "); ok {
+			name, _, _ := strings.Cut(rest, "(")
+			entries = append(entries, name)
 		}
+	}
+	want := slices.Sorted(slices.Values(kernelNames))
+	slices.Sort(entries)
+	if !slices.Equal(entries, want) {
+		t.Errorf("PTX entry points %v, want the kernels Kernels launches %v", entries, want)
 	}
 	bad := "int host_only() { return 1; }\n__device__ int on_device() { return host_only(); }\n"
 	if out, ok := checkCUDA(t, clang, bad); ok {
