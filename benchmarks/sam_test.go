@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/samtrain/samtrain/graph"
 	"github.com/samtrain/samtrain/graph/cpu"
 	"github.com/samtrain/samtrain/nets/resnet"
 	"github.com/samtrain/samtrain/optim"
@@ -33,7 +34,8 @@ func BenchmarkSAMStep(b *testing.B) {
 				name += "/m=" + strconv.Itoa(m.M)
 			}
 			b.Run("width="+strconv.Itoa(width)+"/"+name, func(b *testing.B) {
-				model, err := resnet.New[float32](&cpu.Backend[float32]{Par: 2}, resnet.Config{Width: width}, 1)
+				be := &cpu.Backend[float32]{Par: 2}
+				model, err := resnet.New[float32](be, resnet.Config{Width: width}, 1)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -47,13 +49,14 @@ func BenchmarkSAMStep(b *testing.B) {
 					labels[i] = rng.IntN(10)
 				}
 				obj := &train.Objective[float32]{Model: model, X: x, Labels: labels}
-				opt := &optim.SAM[[]float32]{
-					Base: &optim.SGD[[]float32]{LR: 0.01, Momentum: 0.9, WeightDecay: 5e-4},
-					Rho:  m.Rho, M: m.M,
+				vec := be.Vectors() // as train does: the optimizer steps the model's own weight buffer
+				opt := &optim.SAM[graph.Buffer]{
+					Base: &optim.SGD[graph.Buffer]{LR: 0.01, Momentum: 0.9, WeightDecay: 5e-4, Vec: vec},
+					Vec:  vec, Rho: m.Rho, M: m.M,
 				}
-				w := model.Weights()
+				w := model.Params().Weights()
 				step := func() {
-					if _, err := opt.Step(w, batch, obj.Grad); err != nil {
+					if _, err := opt.Step(w, batch, obj.GradBuffers); err != nil {
 						b.Fatal(err)
 					}
 				}
