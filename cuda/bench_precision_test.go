@@ -24,21 +24,7 @@ func BenchmarkPrecision(b *testing.B) {
 			if err := s.SetPrecision(p); err != nil {
 				b.Skip(err)
 			}
-			c := ConvShape{N: 128, C: 64, H: 32, W: 32, K: 64, R: 3, S: 3, PadH: 1, PadW: 1}
-			pp, q := c.Out()
-			x, w, y := benchAlloc(b, d, c.N*c.C*c.H*c.W), benchAlloc(b, d, c.K*c.C*c.R*c.S), benchAlloc(b, d, c.N*c.K*pp*q)
-			dx, dw := benchAlloc(b, d, c.N*c.C*c.H*c.W), benchAlloc(b, d, c.K*c.C*c.R*c.S)
-			timed(b, s, func() error {
-				if err := s.ConvForward(c, x, w, 0, y); err != nil {
-					return err
-				}
-				if err := s.ConvBackwardData(c, w, y, 0, dx); err != nil {
-					return err
-				}
-				return s.ConvBackwardFilter(c, x, y, 0, dw)
-			})
-			flops := 3 * 2 * float64(c.N*c.K*pp*q*c.C*c.R*c.S)
-			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			benchConv(b, d, s, ConvShape{N: 128, C: 64, H: 32, W: 32, K: 64, R: 3, S: 3, PadH: 1, PadW: 1})
 		})
 	}
 }

@@ -69,24 +69,28 @@ func BenchmarkConv(b *testing.B) {
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			d := benchDevice(b)
-			s := d.DefaultStream()
-			c := tc.c
-			p, q := c.Out()
-			x, w, y := benchAlloc(b, d, c.N*c.C*c.H*c.W), benchAlloc(b, d, c.K*c.C*c.R*c.S), benchAlloc(b, d, c.N*c.K*p*q)
-			dx, dw := benchAlloc(b, d, c.N*c.C*c.H*c.W), benchAlloc(b, d, c.K*c.C*c.R*c.S)
-			timed(b, s, func() error {
-				if err := s.ConvForward(c, x, w, 0, y); err != nil {
-					return err
-				}
-				if err := s.ConvBackwardData(c, w, y, 0, dx); err != nil {
-					return err
-				}
-				return s.ConvBackwardFilter(c, x, y, 0, dw)
-			})
-			flops := 3 * 2 * float64(c.N*c.K*p*q*c.C*c.R*c.S)
-			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			benchConv(b, d, d.DefaultStream(), tc.c)
 		})
 	}
+}
+
+// benchConv times the forward, backward-data and backward-filter passes of c on s and
+// reports GFLOP/s.
+func benchConv(b *testing.B, d *Device, s *Stream, c ConvShape) {
+	p, q := c.Out()
+	x, w, y := benchAlloc(b, d, c.N*c.C*c.H*c.W), benchAlloc(b, d, c.K*c.C*c.R*c.S), benchAlloc(b, d, c.N*c.K*p*q)
+	dx, dw := benchAlloc(b, d, c.N*c.C*c.H*c.W), benchAlloc(b, d, c.K*c.C*c.R*c.S)
+	timed(b, s, func() error {
+		if err := s.ConvForward(c, x, w, 0, y); err != nil {
+			return err
+		}
+		if err := s.ConvBackwardData(c, w, y, 0, dx); err != nil {
+			return err
+		}
+		return s.ConvBackwardFilter(c, x, y, 0, dw)
+	})
+	flops := 3 * 2 * float64(c.N*c.K*p*q*c.C*c.R*c.S)
+	b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
 
 func BenchmarkBatchNorm(b *testing.B) {
