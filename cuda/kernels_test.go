@@ -200,17 +200,7 @@ func TestSoftmaxCrossEntropyKernels(t *testing.T) {
 		near(t, "probs", download[float32](t, d, probs, rows*classes), wantP, 1e-6)
 		near(t, "mean loss", download[float32](t, d, mean, 1), []float64{wantL}, 1e-6)
 		// The gradient of the mean loss against central differences (h = 1e-6 in float64).
-		grad := make([]float64, len(zz))
-		for i := range zz {
-			const h = 1e-6
-			old := zz[i]
-			zz[i] = old + h
-			_, lp := xentRef(zz, labels, rows, classes)
-			zz[i] = old - h
-			_, lm := xentRef(zz, labels, rows, classes)
-			zz[i] = old
-			grad[i] = (lp - lm) / (2 * h)
-		}
+		grad := centralDiff(zz, func() float64 { _, l := xentRef(zz, labels, rows, classes); return l })
 		near(t, "dlogits", download[float32](t, d, dz, rows*classes), grad, 1e-5)
 
 		bad := upload(t, d, []int32{0, 10, 3, 3, 7, 1})
@@ -346,20 +336,7 @@ func TestBatchNormKernels(t *testing.T) {
 			}
 			return l
 		}
-		fd := func(v []float64) []float64 {
-			g := make([]float64, len(v))
-			for i := range v {
-				const h = 1e-6
-				old := v[i]
-				v[i] = old + h
-				lp := lossAt()
-				v[i] = old - h
-				lm := lossAt()
-				v[i] = old
-				g[i] = (lp - lm) / (2 * h)
-			}
-			return g
-		}
+		fd := func(v []float64) []float64 { return centralDiff(v, lossAt) }
 		near(t, "dx", download[float32](t, d, pdx, size), fd(xx), 1e-4)
 		near(t, "dgamma", download[float32](t, d, dg, b.C), fd(gg), 1e-4)
 		near(t, "dbeta", download[float32](t, d, db, b.C), fd(bb), 1e-4)
@@ -450,20 +427,7 @@ func TestGroupNormKernels(t *testing.T) {
 			}
 			return l
 		}
-		fd := func(v []float64) []float64 {
-			grad := make([]float64, len(v))
-			for i := range v {
-				const h = 1e-6
-				old := v[i]
-				v[i] = old + h
-				lp := lossAt()
-				v[i] = old - h
-				lm := lossAt()
-				v[i] = old
-				grad[i] = (lp - lm) / (2 * h)
-			}
-			return grad
-		}
+		fd := func(v []float64) []float64 { return centralDiff(v, lossAt) }
 		near(t, "dx", download[float32](t, d, pdx, size), fd(xx), 1e-4)
 		near(t, "dgamma", download[float32](t, d, dg, g.C), fd(gg), 1e-4)
 		near(t, "dbeta", download[float32](t, d, db, g.C), fd(bb), 1e-4)
@@ -471,4 +435,21 @@ func TestGroupNormKernels(t *testing.T) {
 			t.Error("G not dividing C accepted")
 		}
 	})
+}
+
+// centralDiff returns the central differences (h = 1e-6, in float64) of loss with respect to
+// each element of v, which loss reads; v is restored after each.
+func centralDiff(v []float64, loss func() float64) []float64 {
+	const h = 1e-6
+	g := make([]float64, len(v))
+	for i := range v {
+		old := v[i]
+		v[i] = old + h
+		lp := loss()
+		v[i] = old - h
+		lm := loss()
+		v[i] = old
+		g[i] = (lp - lm) / (2 * h)
+	}
+	return g
 }
