@@ -346,61 +346,60 @@ func (s *Stream) convRun(shape ConvShape, prec Precision, run func(ch convChoice
 // BF16 the two inputs of each call are rounded to bfloat16 copies and the result is rounded
 // to bfloat16 before it is widened into the float32 output (see BF16).
 
+// Tensors of a convolution, to say which of them a call reads and writes (Stream.conv).
+const (
+	convX = iota
+	convW
+	convY
+)
+
+// convCall is one cuDNN convolution call (alpha 1) on inputs a and b into out, with workspace
+// ws and the given beta; it returns the call's name and status.
+type convCall func(ch convChoice, a, b, out, ws DevicePtr, beta *float32) (string, int32)
+
+// conv queues call in s's precision: on the float32 buffers themselves, or under BF16 on
+// bfloat16 copies of a and b into a bfloat16 output widened into out (convBF16). roles names
+// the tensors (convX, convW, convY) that a, b and out are, for their sizes.
+func (s *Stream) conv(shape ConvShape, a, b DevicePtr, beta float32, out DevicePtr, roles [3]int, call convCall, wsSize func(convChoice) uint64) error {
+	if s.prec != BF16 {
+		return s.convRun(shape, s.prec, func(ch convChoice, ws DevicePtr) (string, int32) { return call(ch, a, b, out, ws, &beta) }, wsSize)
+	}
+	nx, nw, ny, err := shape.sizes()
+	if err != nil {
+		return err
+	}
+	n := [3]int{convX: nx, convW: nw, convY: ny}
+	zero := float32(0)
+	return s.convBF16(shape, a, n[roles[0]], b, n[roles[1]], beta, out, n[roles[2]], func(ch convChoice, a16, b16, out16, ws DevicePtr) (string, int32) {
+		return call(ch, a16, b16, out16, ws, &zero)
+	}, wsSize)
+}
+
 // ConvForward queues y = conv(x, w) (+ beta*y when beta is 1; beta 0 overwrites y).
 func (s *Stream) ConvForward(shape ConvShape, x, w DevicePtr, beta float32, y DevicePtr) error {
-	alpha, zero := float32(1), float32(0)
-	fwd := func(ch convChoice, x, w, y, ws DevicePtr, beta *float32) (string, int32) {
-		return "cudnnConvolutionForward", s.d.dnn.cudnnConvolutionForward(s.d.dnn.h, &alpha, ch.x, x, ch.w, w, ch.conv, ch.fwd, ws, ch.fwdWS, beta, ch.y, y)
-	}
-	wsSize := func(ch convChoice) uint64 { return ch.fwdWS }
-	if s.prec == BF16 {
-		nx, nw, ny, err := shape.sizes()
-		if err != nil {
-			return err
-		}
-		return s.convBF16(shape, x, nx, w, nw, beta, y, ny, func(ch convChoice, x16, w16, y16, ws DevicePtr) (string, int32) {
-			return fwd(ch, x16, w16, y16, ws, &zero)
-		}, wsSize)
-	}
-	return s.convRun(shape, s.prec, func(ch convChoice, ws DevicePtr) (string, int32) { return fwd(ch, x, w, y, ws, &beta) }, wsSize)
+	alpha := float32(1)
+	return s.conv(shape, x, w, beta, y, [3]int{convX, convW, convY},
+		func(ch convChoice, x, w, y, ws DevicePtr, beta *float32) (string, int32) {
+			return "cudnnConvolutionForward", s.d.dnn.cudnnConvolutionForward(s.d.dnn.h, &alpha, ch.x, x, ch.w, w, ch.conv, ch.fwd, ws, ch.fwdWS, beta, ch.y, y)
+		}, func(ch convChoice) uint64 { return ch.fwdWS })
 }
 
 // ConvBackwardData queues dx = conv_transpose(dy, w) + beta*dx.
 func (s *Stream) ConvBackwardData(shape ConvShape, w, dy DevicePtr, beta float32, dx DevicePtr) error {
-	alpha, zero := float32(1), float32(0)
-	bwd := func(ch convChoice, w, dy, dx, ws DevicePtr, beta *float32) (string, int32) {
-		return "cudnnConvolutionBackwardData", s.d.dnn.cudnnConvolutionBackwardData(s.d.dnn.h, &alpha, ch.w, w, ch.y, dy, ch.conv, ch.bwdData, ws, ch.bwdDataWS, beta, ch.x, dx)
-	}
-	wsSize := func(ch convChoice) uint64 { return ch.bwdDataWS }
-	if s.prec == BF16 {
-		nx, nw, ny, err := shape.sizes()
-		if err != nil {
-			return err
-		}
-		return s.convBF16(shape, w, nw, dy, ny, beta, dx, nx, func(ch convChoice, w16, dy16, dx16, ws DevicePtr) (string, int32) {
-			return bwd(ch, w16, dy16, dx16, ws, &zero)
-		}, wsSize)
-	}
-	return s.convRun(shape, s.prec, func(ch convChoice, ws DevicePtr) (string, int32) { return bwd(ch, w, dy, dx, ws, &beta) }, wsSize)
+	alpha := float32(1)
+	return s.conv(shape, w, dy, beta, dx, [3]int{convW, convY, convX},
+		func(ch convChoice, w, dy, dx, ws DevicePtr, beta *float32) (string, int32) {
+			return "cudnnConvolutionBackwardData", s.d.dnn.cudnnConvolutionBackwardData(s.d.dnn.h, &alpha, ch.w, w, ch.y, dy, ch.conv, ch.bwdData, ws, ch.bwdDataWS, beta, ch.x, dx)
+		}, func(ch convChoice) uint64 { return ch.bwdDataWS })
 }
 
 // ConvBackwardFilter queues dw = corr(x, dy) + beta*dw.
 func (s *Stream) ConvBackwardFilter(shape ConvShape, x, dy DevicePtr, beta float32, dw DevicePtr) error {
-	alpha, zero := float32(1), float32(0)
-	bwd := func(ch convChoice, x, dy, dw, ws DevicePtr, beta *float32) (string, int32) {
-		return "cudnnConvolutionBackwardFilter", s.d.dnn.cudnnConvolutionBackwardFilter(s.d.dnn.h, &alpha, ch.x, x, ch.y, dy, ch.conv, ch.bwdFilt, ws, ch.bwdFiltWS, beta, ch.w, dw)
-	}
-	wsSize := func(ch convChoice) uint64 { return ch.bwdFiltWS }
-	if s.prec == BF16 {
-		nx, nw, ny, err := shape.sizes()
-		if err != nil {
-			return err
-		}
-		return s.convBF16(shape, x, nx, dy, ny, beta, dw, nw, func(ch convChoice, x16, dy16, dw16, ws DevicePtr) (string, int32) {
-			return bwd(ch, x16, dy16, dw16, ws, &zero)
-		}, wsSize)
-	}
-	return s.convRun(shape, s.prec, func(ch convChoice, ws DevicePtr) (string, int32) { return bwd(ch, x, dy, dw, ws, &beta) }, wsSize)
+	alpha := float32(1)
+	return s.conv(shape, x, dy, beta, dw, [3]int{convX, convY, convW},
+		func(ch convChoice, x, dy, dw, ws DevicePtr, beta *float32) (string, int32) {
+			return "cudnnConvolutionBackwardFilter", s.d.dnn.cudnnConvolutionBackwardFilter(s.d.dnn.h, &alpha, ch.x, x, ch.y, dy, ch.conv, ch.bwdFilt, ws, ch.bwdFiltWS, beta, ch.w, dw)
+		}, func(ch convChoice) uint64 { return ch.bwdFiltWS })
 }
 
 // PoolShape is 2-D max or average pooling (average excludes padding), NCHW float32.
