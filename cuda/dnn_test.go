@@ -101,17 +101,7 @@ func TestConv(t *testing.T) {
 		} {
 			p, q := c.Out()
 			x, w, dy := randn(r, c.N*c.C*c.H*c.W), randn(r, c.K*c.C*c.R*c.S), randn(r, c.N*c.K*p*q)
-			px, pw, pdy := upload(t, d, x), upload(t, d, w), upload(t, d, dy)
-			py, pdx, pdw := upload(t, d, make([]float32, len(dy))), upload(t, d, make([]float32, len(x))), upload(t, d, make([]float32, len(w)))
-			if err := s.ConvForward(c, px, pw, 0, py); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.ConvBackwardData(c, pw, pdy, 0, pdx); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.ConvBackwardFilter(c, px, pdy, 0, pdw); err != nil {
-				t.Fatal(err)
-			}
+			_, _, py, pdx, pdw := convAll(t, d, s, c, x, w, dy)
 			y := convRef(c, x, w)
 			near(t, "y", download[float32](t, d, py, len(y)), y, 1e-5)
 			var ydy, xdx, wdw float64
@@ -198,4 +188,22 @@ func TestPool(t *testing.T) {
 			}
 		}
 	})
+}
+
+// convAll uploads x, w and dy, queues the forward, backward-data and backward-filter
+// convolutions of c on s (beta 0) and returns the device buffers of x, w, y, dx and dw.
+func convAll(t *testing.T, d *Device, s *Stream, c ConvShape, x, w, dy []float32) (px, pw, py, pdx, pdw DevicePtr) {
+	t.Helper()
+	px, pw, pdy := upload(t, d, x), upload(t, d, w), upload(t, d, dy)
+	py, pdx, pdw = upload(t, d, make([]float32, len(dy))), upload(t, d, make([]float32, len(x))), upload(t, d, make([]float32, len(w)))
+	if err := s.ConvForward(c, px, pw, 0, py); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ConvBackwardData(c, pw, pdy, 0, pdx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ConvBackwardFilter(c, px, pdy, 0, pdw); err != nil {
+		t.Fatal(err)
+	}
+	return px, pw, py, pdx, pdw
 }

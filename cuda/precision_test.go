@@ -345,17 +345,7 @@ func TestBF16Conv(t *testing.T) {
 		} {
 			p, q := c.Out()
 			x, w, dy := bf16Inputs(r, c.N*c.C*c.H*c.W), bf16Inputs(r, c.K*c.C*c.R*c.S), bf16Inputs(r, c.N*c.K*p*q)
-			px, pw, pdy := upload(t, d, x), upload(t, d, w), upload(t, d, dy)
-			py, pdx, pdw := upload(t, d, make([]float32, len(dy))), upload(t, d, make([]float32, len(x))), upload(t, d, make([]float32, len(w)))
-			if err := s.ConvForward(c, px, pw, 0, py); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.ConvBackwardData(c, pw, pdy, 0, pdx); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.ConvBackwardFilter(c, px, pdy, 0, pdw); err != nil {
-				t.Fatal(err)
-			}
+			px, pw, py, pdx, pdw := convAll(t, d, s, c, x, w, dy)
 			ey, edx, edw := convSums(c, roundAll(x), roundAll(w), roundAll(dy), false)
 			ry, rdx, rdw := convSums(c, x, w, dy, false)
 			ay, adx, adw := convSums(c, x, w, dy, true)
